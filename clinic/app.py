@@ -1,0 +1,176 @@
+"""Assembling the application: config, extensions, core blueprints, plugins."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from clinic import __version__, config, database, security
+from clinic.extensions import csrf, db, login_manager, migrate
+from clinic.plugins import PluginRegistry, load_plugins
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CORE_MIGRATIONS = PROJECT_ROOT / "migrations"
+
+
+def build_app(test_config: dict | None = None) -> Flask:
+    instance = os.environ.get("CLINIC_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        "clinic",
+        instance_path=instance,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(Path(__file__).parent / "static"),
+    )
+    instance_path = Path(app.instance_path)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.update(config.from_environment(instance_path))
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.load_secret_key(instance_path)
+
+    # Models must be imported before plugins so their foreign keys resolve.
+    from clinic.audit import models as _audit_models  # noqa: F401
+    from clinic.auth import models as _auth_models  # noqa: F401
+    from clinic.patients import models as _patient_models  # noqa: F401
+    from clinic.settings import Setting  # noqa: F401
+
+    db.init_app(app)
+    database.init_app(app)
+    login_manager.init_app(app)
+    from clinic.auth import sessions
+
+    sessions.init_app(app)  # its before_request must precede CSRF's
+    csrf.init_app(app)
+    security.init_app(app)
+
+    registry = PluginRegistry()
+    app.extensions["clinic"] = registry
+
+    from clinic.admin.views import bp as admin_bp
+    from clinic.auth.views import bp as auth_bp
+    from clinic.patients.views import bp as patients_bp
+
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(patients_bp, url_prefix="/patients")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    _core_routes(app)
+    load_plugins(app, registry)
+
+    migrate.init_app(app, db, directory=str(CORE_MIGRATIONS))
+
+    @migrate.configure
+    def _plugin_branches(alembic_config):
+        folders = [CORE_MIGRATIONS / "versions", *registry.migration_folders]
+        alembic_config.set_main_option("path_separator", "os")
+        alembic_config.set_main_option(
+            "version_locations", os.pathsep.join(str(f) for f in folders)
+        )
+        return alembic_config
+
+    _template_helpers(app, registry)
+    _error_pages(app)
+    from clinic import cli
+
+    cli.init_app(app, registry)
+    return app
+
+
+def _core_routes(app: Flask) -> None:
+    from clinic.permissions import public
+
+    @app.route("/")
+    @public
+    def index():
+        from clinic.auth.views import any_user_exists
+
+        if not any_user_exists():
+            return redirect(url_for("auth.setup"))
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return redirect(url_for("patients.search"))
+
+    @app.route("/healthz")
+    @public
+    def healthz():
+        return {"status": "ok", "version": __version__}
+
+
+def _template_helpers(app: Flask, registry: PluginRegistry) -> None:
+    # Globals (not a context processor) so imported macros can call them too.
+    def nav_items():
+        return registry.nav_items(current_user) if current_user.is_authenticated else []
+
+    def patient_alerts(patient):
+        return registry.alerts(patient, current_user) if current_user.is_authenticated else []
+
+    from clinic.anatomy import region_label
+
+    app.jinja_env.globals.update(
+        nav_items=nav_items,
+        patient_alerts=patient_alerts,
+        core_version=__version__,
+        idle_timeout_seconds=app.config["CLINIC_IDLE_TIMEOUT_MINUTES"] * 60,
+        region_label=region_label,
+    )
+    app.jinja_env.filters["region"] = region_label
+
+
+def _error_pages(app: Flask) -> None:
+    def page(code: int, title: str, message: str):
+        def handler(_error):
+            return render_template(
+                "errors/error.html", code=code, title=title, message=message
+            ), code
+
+        return handler
+
+    app.register_error_handler(
+        400,
+        page(400, "That request could not be used", "Something in it was missing or malformed."),
+    )
+    app.register_error_handler(
+        403,
+        page(
+            403,
+            "Not available to your role",
+            "Your account does not have access to this page. The attempt has been recorded.",
+        ),
+    )
+    app.register_error_handler(404, page(404, "Not found", "There is nothing at this address."))
+    app.register_error_handler(405, page(405, "Not allowed", "This page cannot be used that way."))
+    app.register_error_handler(413, page(413, "Too large", "The upload is larger than allowed."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        from clinic.audit.service import record_and_commit
+
+        record_and_commit(
+            "access.denied", outcome="denied", detail={"reason": "csrf", "path": request.path}
+        )
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title="This form has expired",
+            message="Go back, reload the page and submit again.",
+        ), 400
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return render_template(
+            "errors/error.html",
+            code=500,
+            title="Something went wrong",
+            message="Nothing was saved. Please try again; if it happens "
+            "again, tell your administrator.",
+        ), 500
+
+    @app.before_request
+    def _remember_status():
+        g.setdefault("session_status", None)

@@ -1,0 +1,91 @@
+"""Configuration read from the environment, with safe defaults.
+
+Every setting a clinic may need to change is an environment variable named
+``CLINIC_*``; nothing secret is ever a constant in the code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Return the key from ``CLINIC_SECRET_KEY`` or from a 0600 file made on first start.
+
+    Several workers may start at once, so the file is created with O_EXCL and a loser
+    of that race simply reads the winner's key.
+    """
+    from_env = os.environ.get("CLINIC_SECRET_KEY", "").strip()
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    instance_path.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    os.chmod(key_file, 0o600)
+    key = key_file.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{key_file} holds a key that is too short; delete it to regenerate")
+    return key
+
+
+def from_environment(instance_path: Path) -> dict:
+    """Build the Flask config mapping from ``CLINIC_*`` variables."""
+    default_db = f"sqlite:///{instance_path / 'clinic.sqlite3'}"
+    plugins = os.environ.get("CLINIC_PLUGINS")
+    return {
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("CLINIC_DATABASE_URL", "").strip() or default_db,
+        # None means "every bundled plugin"; an empty string means none.
+        "CLINIC_PLUGINS": None
+        if plugins is None
+        else [p.strip() for p in plugins.split(",") if p.strip()],
+        "CLINIC_SAFE_MODE": _env_bool("CLINIC_SAFE_MODE", False),
+        "CLINIC_IDLE_TIMEOUT_MINUTES": _env_int("CLINIC_IDLE_TIMEOUT_MINUTES", 15),
+        "CLINIC_PDF_TIMEOUT_SECONDS": _env_int("CLINIC_PDF_TIMEOUT_SECONDS", 30),
+        "CLINIC_LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int(
+            "CLINIC_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5
+        ),
+        "CLINIC_LOGIN_MAX_FAILURES_PER_ADDRESS": _env_int(
+            "CLINIC_LOGIN_MAX_FAILURES_PER_ADDRESS", 20
+        ),
+        "CLINIC_LOGIN_WINDOW_MINUTES": _env_int("CLINIC_LOGIN_WINDOW_MINUTES", 15),
+        "CLINIC_NAME": os.environ.get("CLINIC_NAME", "Our Clinic"),
+        "CLINIC_ADDRESS": os.environ.get("CLINIC_ADDRESS", ""),
+        "CLINIC_PHONE": os.environ.get("CLINIC_PHONE", ""),
+        "CLINIC_NPI": os.environ.get("CLINIC_NPI", ""),
+        # Plain-HTTP desk installs on 127.0.0.1 turn this off; anything reachable over a
+        # network must run behind TLS with it on.
+        "SESSION_COOKIE_SECURE": _env_bool("CLINIC_SECURE_COOKIES", True),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "clinic_session",
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # the server-side session decides how long a login lives
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

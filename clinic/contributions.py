@@ -1,0 +1,146 @@
+"""Typed, frozen values that plugins hand to the core through hooks.
+
+Each carries the permission a user needs to see it; the registry filters them per
+user before anything is rendered, so a panel's ``render`` is never even called for
+someone who may not see it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+AlertLevel = Literal["emergency", "danger", "warning", "info"]
+ALERT_LEVEL_ORDER = {"emergency": 0, "danger": 1, "warning": 2, "info": 3}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the main navigation."""
+
+    label: str
+    endpoint: str
+    permission: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ChartPanel:
+    """A section of the patient chart.  ``render()`` returns HTML (use render_template)."""
+
+    id: str
+    title: str
+    permission: str
+    render: Callable[[], str]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class PatientAlert:
+    """A banner shown wherever the patient is shown (chart, lists, tablet excluded)."""
+
+    level: AlertLevel
+    title: str
+    detail: str
+    permission: str
+    source: str
+    action: str = ""
+    link_endpoint: str | None = None
+    link_values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SummaryFact:
+    """A short labelled fact in the chart header, e.g. ``("Intake", "complete")``."""
+
+    label: str
+    value: str
+    permission: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class HandoutSection:
+    """A block of patient-facing aftercare text a handout can include."""
+
+    id: str
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class BillableService:
+    """One thing done for a patient that a billing plugin may turn into claim lines.
+
+    The source plugin knows nothing about CPT: ``service`` is its own key (e.g.
+    ``"treatment.nmt"``), ``minutes`` the direct one-on-one time, ``timed`` whether the
+    minutes matter.
+    """
+
+    source: str
+    source_id: str
+    patient_id: int
+    service_date: dt.date
+    service: str
+    description: str
+    minutes: int | None
+    timed: bool
+    provider_id: int | None = None
+    signed: bool = False
+
+
+@dataclass(frozen=True)
+class AuditEventType:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class SafetyFlag:
+    """A clinical safety finding about a patient (e.g. from an intake screen).
+
+    ``kind`` is one of ``red_flag``, ``absolute``, ``local``, ``relative``, ``heat``,
+    ``pressure``, ``precaution``.  ``regions`` holds body-region codes from
+    :mod:`clinic.anatomy` the finding applies to (empty = whole body).  ``resolved`` is
+    True once a clinician has reviewed it or physician clearance is on file.
+    """
+
+    code: str
+    kind: str
+    message: str
+    advice: str
+    regions: tuple[str, ...] = ()
+    emergency: bool = False
+    reviewed: bool = False
+    cleared: bool = False
+    source: str = ""
+
+    @property
+    def resolved(self) -> bool:
+        return self.reviewed or self.cleared
+
+
+@dataclass(frozen=True)
+class OutcomeMeasure:
+    """One scored measurement, e.g. an ODI of 42.0 % on a date."""
+
+    instrument: str
+    label: str
+    taken_on: dt.date
+    value: float
+    unit: str = ""
+    band: str | None = None
+
+
+@dataclass(frozen=True)
+class AuthorizationStatus:
+    """What a payer has authorised for a patient, as a coverage plugin knows it."""
+
+    visits_authorized: int | None
+    visits_used: int | None = None
+    valid_until: dt.date | None = None
+    payer: str = ""

@@ -1,0 +1,52 @@
+"""Base form for every form in the app.
+
+``ClinicForm`` gives back what a user typed when their session timed out: the
+POST was kept as a :class:`~clinic.auth.models.FormDraft` (see
+:mod:`clinic.auth.sessions`), and the next time the same page is opened by the same
+user the form starts from it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import flash, has_request_context, request
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+
+def take_draft(path: str) -> MultiDict | None:
+    from clinic.auth.models import FormDraft
+    from clinic.extensions import db
+
+    if not current_user.is_authenticated:
+        return None
+    draft = db.session.scalars(
+        select(FormDraft)
+        .where(FormDraft.user_id == current_user.id, FormDraft.path == path)
+        .order_by(FormDraft.saved_at.desc())
+        .limit(1)
+    ).first()
+    if draft is None:
+        return None
+    db.session.delete(draft)
+    db.session.commit()
+    return MultiDict(json.loads(draft.data))
+
+
+class ClinicForm(FlaskForm):
+    def __init__(self, *args, **kwargs):
+        restored = None
+        if has_request_context() and request.method == "GET" and "formdata" not in kwargs:
+            restored = take_draft(request.path)
+        if restored is not None:
+            kwargs["formdata"] = restored
+        super().__init__(*args, **kwargs)
+        self.restored_from_draft = restored is not None
+        if restored is not None:
+            flash(
+                "Your session had timed out; what you typed has been put back. Check it and save.",
+                "info",
+            )

@@ -1,0 +1,208 @@
+"""The hooks through which plugins contribute to the core and to each other.
+
+Implement a hook in a plugin's ``hooks`` module with ``@hookimpl``.  An
+implementation may accept any subset of the arguments a spec names (pluggy passes
+only what it asks for).  Every hook here returns a list of contributions (or None)
+and the core flattens the results of all plugins.
+
+A plugin may also declare hooks of its own (``PluginManifest.hookspecs``) for other
+plugins to implement, e.g. the treatment plugin's modality registry.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "clinic"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def nav_items(user):
+    """Links for the main navigation.
+
+    :param user: the signed-in staff user (``clinic.auth.models.User``).
+    :returns: list of :class:`clinic.contributions.NavItem`.
+
+    Example::
+
+        @hookimpl
+        def nav_items():
+            return [NavItem("Intake packets", "intake.packets", "intake.view", order=20)]
+    """
+
+
+@hookspec
+def patient_chart_panels(patient, user):
+    """Panels drawn on a patient's chart below the demographics.
+
+    Each panel names the permission needed to see it; the core only calls ``render``
+    for users who hold it.
+
+    Example::
+
+        @hookimpl
+        def patient_chart_panels(patient):
+            return [ChartPanel(
+                id="intake-scores", title="Scores", permission="intake.scores.view",
+                render=lambda: render_template("intake/_scores.html", patient=patient),
+            )]
+    """
+
+
+@hookspec
+def patient_alerts(patient):
+    """Banners shown at the top of every page that shows this patient.
+
+    Example::
+
+        @hookimpl
+        def patient_alerts(patient):
+            return [PatientAlert(
+                level="emergency", title="Possible cauda equina signs",
+                detail="Saddle numbness reported on intake 2026-11-02.",
+                action="Seek same-day medical care.", permission="intake.alerts.view",
+                source="intake",
+            )]
+    """
+
+
+@hookspec
+def patient_summary_facts(patient):
+    """Short labelled facts for the chart header.
+
+    Example::
+
+        @hookimpl
+        def patient_summary_facts(patient):
+            return [SummaryFact("Intake", "complete 2026-11-02", "intake.view")]
+    """
+
+
+@hookspec
+def patient_safety_flags(patient):
+    """Clinical safety findings another plugin may need before it acts.
+
+    The intake plugin answers with what the health-history screen found; the
+    treatment plugin asks before a plan becomes active.  Returns a list of
+    :class:`clinic.contributions.SafetyFlag`.
+
+    Example::
+
+        @hookimpl
+        def patient_safety_flags(patient):
+            return [SafetyFlag(code="anticoagulant", kind="pressure",
+                               message="Takes an anticoagulant",
+                               advice="No deep or forceful pressure.")]
+    """
+
+
+@hookspec
+def patient_outcome_measures(patient):
+    """Scored measurements over time (pain, disability ...), oldest first.
+
+    Returns a list of :class:`clinic.contributions.OutcomeMeasure`.
+
+    Example::
+
+        @hookimpl
+        def patient_outcome_measures(patient):
+            return [OutcomeMeasure("odi", "Oswestry Disability Index",
+                                   dt.date(2026, 11, 2), 42.0, "%", "moderate")]
+    """
+
+
+@hookspec
+def authorization_status(patient, on_date):
+    """What a payer has authorised for the patient on ``on_date``.
+
+    Returns a list of :class:`clinic.contributions.AuthorizationStatus` (usually one).
+
+    Example::
+
+        @hookimpl
+        def authorization_status(patient, on_date):
+            return [AuthorizationStatus(visits_authorized=12, visits_used=4, payer="Acme")]
+    """
+
+
+@hookspec
+def handout_sections(patient, context):
+    """Aftercare sections a handout may include for this patient.
+
+    ``context`` is a dict describing why the handout is made (e.g. the modalities of
+    a session).  Returns a list of :class:`clinic.contributions.HandoutSection`.
+
+    Example::
+
+        @hookimpl
+        def handout_sections(patient, context):
+            if "hot_pack" in context.get("modalities", ()):
+                return [HandoutSection("home-heat", "Using heat at home",
+                                       "handouts/sections/heat.html")]
+    """
+
+
+@hookspec
+def billable_services(patient, start, end):
+    """Services done for ``patient`` between the dates ``start`` and ``end`` inclusive.
+
+    Returns a list of :class:`clinic.contributions.BillableService`; a billing plugin
+    turns them into claim lines.
+
+    Example::
+
+        @hookimpl
+        def billable_services(patient, start, end):
+            return [BillableService(source="treatment", source_id="note:12",
+                                    patient_id=patient.id, service_date=dt.date(2026, 11, 3),
+                                    service="treatment.nmt", description="Neuromuscular therapy",
+                                    minutes=23, timed=True)]
+    """
+
+
+@hookspec
+def cli_commands():
+    """Click commands to add under ``flask --app wsgi``.
+
+    Example::
+
+        @hookimpl
+        def cli_commands():
+            @click.command("intake-stats")
+            def stats():
+                click.echo("...")
+            return [stats]
+    """
+
+
+@hookspec
+def audit_event_types():
+    """Names and meanings of the audit events a plugin writes.
+
+    Every event a plugin records must be declared here; the admin audit page uses the
+    descriptions and the core refuses to record an undeclared type.
+
+    Example::
+
+        @hookimpl
+        def audit_event_types():
+            return [AuditEventType("intake.response.view", "Viewed an intake response")]
+    """
+
+
+@hookspec
+def demo_patient_history(patient, rng):
+    """Add synthetic clinical history for a demo patient (``flask --app wsgi demo``).
+
+    ``rng`` is a seeded :class:`random.Random`; use only it, so a seed always gives the
+    same clinic.  Add rows to ``db.session``; the command commits.
+
+    Example::
+
+        @hookimpl
+        def demo_patient_history(patient, rng):
+            db.session.add(IntakeResponse(patient_id=patient.id, ...))
+    """

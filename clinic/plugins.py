@@ -1,0 +1,270 @@
+"""Finding, checking and loading plugins.
+
+Plugins are installed distributions that expose a :class:`PluginManifest` through
+the ``clinic.plugins`` entry-point group.  Only plugins on the allow-list
+(``CLINIC_PLUGINS``; by default every plugin the ``clinic`` distribution itself
+bundles) are loaded.  Anything wrong with a listed plugin stops start-up with a
+:class:`PluginLoadError` naming it; ``CLINIC_SAFE_MODE=1`` starts the core alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from flask import Blueprint, Flask
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from clinic import __version__, hookspecs
+from clinic.contributions import ALERT_LEVEL_ORDER
+from clinic.permissions import CORE_PERMISSIONS, Permission, user_can
+
+ENTRY_POINT_GROUP = "clinic.plugins"
+BUNDLED_DISTRIBUTION = "clinic"
+log = logging.getLogger(__name__)
+
+
+class PluginLoadError(RuntimeError):
+    """A plugin on the allow-list cannot be loaded; the message names it and says why."""
+
+
+@dataclass
+class PluginManifest:
+    """What a plugin tells the core about itself.
+
+    :param name: short identifier; also the blueprint name, URL prefix, template
+        folder (``templates/<name>/``), table prefix and setting prefix.
+    :param core_requires: PEP 440 specifier of the core versions it works with.
+    :param blueprint: the plugin's routes, mounted under ``/<name>``.
+    :param hooks: module or object holding ``@hookimpl`` functions.
+    :param hookspecs: optional module declaring hooks this plugin offers others.
+    :param models: dotted module path imported at load so its tables are known.
+    :param permissions: permissions the plugin defines.
+    :param settings: setting name → default; overridable with the environment
+        variable ``CLINIC_<NAME>_<SETTING>`` or by an administrator.
+    :param migrations: folder of the plugin's Alembic revisions (its own branch,
+        labelled with the plugin name).
+    """
+
+    name: str
+    title: str
+    version: str
+    core_requires: str
+    blueprint: Blueprint | None = None
+    hooks: Any = None
+    hookspecs: Any = None
+    models: str | None = None
+    permissions: tuple[Permission, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
+    migrations: str | Path | None = None
+    description: str = ""
+
+
+@dataclass
+class LoadedPlugin:
+    name: str
+    manifest: PluginManifest | None
+    distribution: str
+    status: str  # "enabled" or "failed"
+    error: str = ""
+    hooks: tuple[str, ...] = ()
+
+
+class PluginRegistry:
+    """Everything the core knows about the running set of plugins."""
+
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, LoadedPlugin] = {}
+        self.permissions: dict[str, Permission] = {p.name: p for p in CORE_PERMISSIONS}
+        self.settings: dict[str, dict[str, Any]] = {}
+        self.migration_folders: list[Path] = []
+
+    # -- hook helpers -------------------------------------------------------
+    def collect(self, hook_name: str, **kwargs) -> list:
+        """Call a hook and flatten the lists every implementation returned."""
+        hook = getattr(self.pm.hook, hook_name)
+        results: list = []
+        for part in hook(**kwargs):
+            if part:
+                results.extend(part)
+        return results
+
+    def visible(self, items: list, user) -> list:
+        return [item for item in items if user_can(user, item.permission)]
+
+    def nav_items(self, user) -> list:
+        return sorted(
+            self.visible(self.collect("nav_items", user=user), user),
+            key=lambda item: (item.order, item.label),
+        )
+
+    def chart_panels(self, patient, user) -> list:
+        panels = self.collect("patient_chart_panels", patient=patient, user=user)
+        return sorted(self.visible(panels, user), key=lambda p: (p.order, p.title))
+
+    def alerts(self, patient, user) -> list:
+        alerts = self.visible(self.collect("patient_alerts", patient=patient), user)
+        return sorted(alerts, key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title))
+
+    def summary_facts(self, patient, user) -> list:
+        facts = self.visible(self.collect("patient_summary_facts", patient=patient), user)
+        return sorted(facts, key=lambda f: (f.order, f.label))
+
+    def hook_names(self, plugin_object) -> tuple[str, ...]:
+        return tuple(sorted(caller.name for caller in self.pm.get_hookcallers(plugin_object) or ()))
+
+    def setting(self, plugin: str, key: str) -> Any:
+        from clinic.settings import get_setting
+
+        default = self.settings[plugin][key]
+        return get_setting(f"{plugin}.{key}", default)
+
+
+def discover() -> dict[str, EntryPoint]:
+    found: dict[str, EntryPoint] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, ep)
+    return found
+
+
+def _distribution_name(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return dist.metadata["Name"] if dist is not None else "unknown"
+
+
+def _coerce_setting(plugin: str, key: str, default: Any) -> Any:
+    env_name = f"CLINIC_{plugin}_{key}".upper().replace(".", "_").replace("-", "_")
+    raw = os.environ.get(env_name)
+    if raw is None:
+        return default
+    try:
+        if isinstance(default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+    except ValueError as exc:
+        raise PluginLoadError(
+            f"plugin {plugin!r}: setting {env_name}={raw!r} is not a valid {type(default).__name__}"
+        ) from exc
+    return raw
+
+
+def _check_manifest(name: str, manifest: Any) -> PluginManifest:
+    if not isinstance(manifest, PluginManifest):
+        raise PluginLoadError(f"plugin {name!r}: its entry point is not a PluginManifest")
+    if manifest.name != name:
+        raise PluginLoadError(
+            f"plugin {name!r}: manifest calls itself {manifest.name!r}; the names must match"
+        )
+    try:
+        spec = SpecifierSet(manifest.core_requires)
+    except InvalidSpecifier as exc:
+        raise PluginLoadError(
+            f"plugin {name!r}: core_requires {manifest.core_requires!r} is not a version range"
+        ) from exc
+    if Version(__version__) not in spec:
+        raise PluginLoadError(
+            f"plugin {name!r} {manifest.version} needs clinic core {manifest.core_requires}, "
+            f"but this is {__version__}"
+        )
+    return manifest
+
+
+def load_plugins(app: Flask, registry: PluginRegistry) -> None:
+    from clinic import core_hooks
+
+    registry.pm.register(core_hooks, name="core")
+    available = discover()
+    allow = app.config.get("CLINIC_PLUGINS")
+    if allow is None:
+        allow = sorted(
+            n for n, ep in available.items() if _distribution_name(ep) == BUNDLED_DISTRIBUTION
+        )
+    for name, ep in available.items():
+        if name not in allow:
+            registry.plugins[name] = LoadedPlugin(name, None, _distribution_name(ep), "disabled")
+
+    if app.config.get("CLINIC_SAFE_MODE"):
+        log.warning("CLINIC_SAFE_MODE is on: starting the core without plugins")
+        _probe_in_safe_mode(registry, available, allow)
+        return
+
+    manifests: list[tuple[PluginManifest, str]] = []
+    for name in allow:
+        ep = available.get(name)
+        if ep is None:
+            raise PluginLoadError(
+                f"plugin {name!r} is listed in CLINIC_PLUGINS but no installed "
+                f"distribution provides it (entry-point group {ENTRY_POINT_GROUP!r})"
+            )
+        try:
+            manifest = ep.load()
+        except Exception as exc:  # noqa: BLE001 -- any import failure must name the plugin
+            raise PluginLoadError(f"plugin {name!r} failed to import: {exc!r}") from exc
+        manifests.append((_check_manifest(name, manifest), _distribution_name(ep)))
+
+    # Hook specs first, so any plugin may implement hooks another plugin declares.
+    for manifest, _dist in manifests:
+        if manifest.hookspecs is not None:
+            registry.pm.add_hookspecs(manifest.hookspecs)
+
+    for manifest, dist in manifests:
+        _enable(app, registry, manifest, dist)
+
+
+def _enable(app: Flask, registry: PluginRegistry, manifest: PluginManifest, dist: str) -> None:
+    name = manifest.name
+    try:
+        if manifest.models:
+            import_module(manifest.models)
+        for perm in manifest.permissions:
+            if perm.name in registry.permissions:
+                raise PluginLoadError(
+                    f"plugin {name!r}: permission {perm.name!r} is already defined"
+                )
+            registry.permissions[perm.name] = perm
+        registry.settings[name] = {
+            key: _coerce_setting(name, key, default) for key, default in manifest.settings.items()
+        }
+        if manifest.blueprint is not None:
+            app.register_blueprint(manifest.blueprint, url_prefix=f"/{name}")
+        if manifest.hooks is not None:
+            registry.pm.register(manifest.hooks, name=name)
+        if manifest.migrations:
+            folder = Path(manifest.migrations)
+            if not folder.is_dir():
+                raise PluginLoadError(f"plugin {name!r}: migrations folder {folder} is missing")
+            registry.migration_folders.append(folder)
+    except PluginLoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- report which plugin broke start-up
+        raise PluginLoadError(f"plugin {name!r} failed to start: {exc!r}") from exc
+    hooks = registry.hook_names(manifest.hooks) if manifest.hooks is not None else ()
+    registry.plugins[name] = LoadedPlugin(name, manifest, dist, "enabled", hooks=hooks)
+
+
+def _probe_in_safe_mode(registry: PluginRegistry, available: dict, allow: list[str]) -> None:
+    """Record why each allow-listed plugin would fail, so an admin can see it in safe mode."""
+    for name in allow:
+        ep = available.get(name)
+        try:
+            if ep is None:
+                raise PluginLoadError(f"plugin {name!r} is not installed")
+            manifest = _check_manifest(name, ep.load())
+        except Exception as exc:  # noqa: BLE001 -- safe mode reports, it never raises
+            registry.plugins[name] = LoadedPlugin(name, None, "", "failed", error=str(exc))
+        else:
+            registry.plugins[name] = LoadedPlugin(
+                name, manifest, _distribution_name(ep), "not loaded (safe mode)"
+            )

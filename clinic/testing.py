@@ -1,0 +1,249 @@
+"""Pytest fixtures and factories for the core and for plugin authors.
+
+Load with ``pytest_plugins = ["clinic.testing"]`` in a root ``conftest.py``.
+
+Every test gets a fresh application and a database at the head of all migrations:
+on SQLite a copy of a migrated template file; on PostgreSQL (when
+``CLINIC_TEST_DATABASE_URL`` is set) the migrated schema, emptied after each test.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import itertools
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import inspect, text
+
+from clinic import create_app
+from clinic.extensions import db
+
+TEST_PASSWORD = "quiet-harbour-lantern-42"  # noqa: S105 -- throwaway test accounts only
+_counter = itertools.count(1)
+_hash_cache: dict[str, str] = {}
+
+
+def test_database_url() -> str | None:
+    return os.environ.get("CLINIC_TEST_DATABASE_URL") or None
+
+
+def base_config(database_url: str, instance: Path, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production-0123456789",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SESSION_COOKIE_SECURE": False,
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    os.environ["CLINIC_INSTANCE_PATH"] = str(instance)
+    return config
+
+
+def migrate_to_heads(app: Flask) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(revision="heads")
+
+
+def empty_postgres(app: Flask) -> None:
+    with app.app_context():
+        tables = [t for t in inspect(db.engine).get_table_names() if t != "alembic_version"]
+        if tables:
+            with db.engine.begin() as conn:
+                quoted = ", ".join(f'"{t}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def reset_postgres_schema(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+class ClinicClient(FlaskClient):
+    """A test client that behaves like a browser talking to a real server.
+
+    Each request runs in its own, empty context, so it gets its own application
+    context and database session, exactly as on a server; the test's own session
+    (if one is open) is committed first so it holds no lock and sees fresh data after.
+    It can also fill in the CSRF token the way a browser form does.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def csrf_token(self) -> str:
+        app = self.application
+        with self.session_transaction() as sess:
+            raw = sess.get("csrf_token")
+            if raw is None:
+                import hashlib
+
+                raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 -- token, not a hash of secrets
+                sess["csrf_token"] = raw
+        serializer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+        return serializer.dumps(raw)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        payload = dict(data or {})
+        payload.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=payload, **kwargs)
+
+
+# -- factories ---------------------------------------------------------------
+
+
+def make_user(
+    role: str = "front-desk", username: str | None = None, password: str = TEST_PASSWORD, **fields
+):
+    """Create and commit a staff user (password hashing is cached for speed)."""
+    from werkzeug.security import generate_password_hash
+
+    from clinic.auth.models import User
+
+    n = next(_counter)
+    username = username or f"{role.replace('-', '')}{n}"
+    user = User(
+        username=username,
+        display_name=fields.pop("display_name", f"Staff {n}"),
+        role=role,
+        **fields,
+    )
+    if password not in _hash_cache:
+        _hash_cache[password] = generate_password_hash(password, method="scrypt")
+    user.password_hash = _hash_cache[password]
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_patient(**fields):
+    from clinic.patients.models import Patient
+
+    n = next(_counter)
+    values = {
+        "first_name": f"Pat{n}",
+        "last_name": f"Testpatient{n}",
+        "date_of_birth": dt.date(1970, 1, 1) + dt.timedelta(days=n * 37),
+        "phone": f"555-01{n % 100:02d}-{n:04d}",
+    }
+    values.update(fields)
+    patient = Patient(**values)
+    db.session.add(patient)
+    db.session.commit()
+    return patient
+
+
+def login(client: ClinicClient, user, password: str = TEST_PASSWORD):
+    """Sign in through the real login form."""
+    response = client.post_form("/auth/login", {"username": user.username, "password": password})
+    assert response.status_code == 302, f"login failed for {user.username}"
+    return response
+
+
+def extract_csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+# -- fixtures ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory) -> Iterator[str]:
+    """Migrate once per session; tests start from a copy (SQLite) or an emptied schema."""
+    root = tmp_path_factory.mktemp("clinic-template")
+    pg = test_database_url()
+    if pg:
+        reset_postgres_schema(pg)
+        url = pg
+    else:
+        url = f"sqlite:///{root / 'template.sqlite3'}"
+    app = create_app(base_config(url, root / "instance"))
+    migrate_to_heads(app)
+    with app.app_context():
+        db.engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def database_url(_template_db, tmp_path) -> str:
+    if test_database_url():
+        return _template_db
+    source = Path(_template_db.removeprefix("sqlite:///"))
+    target = tmp_path / "clinic.sqlite3"
+    shutil.copyfile(source, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app_factory(database_url, tmp_path):
+    """Build extra apps on the test's database, e.g. with other plugins enabled."""
+    made: list[Flask] = []
+
+    def build(**config) -> Flask:
+        app = create_app(base_config(database_url, tmp_path / "instance", **config))
+        app.test_client_class = ClinicClient
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory, database_url) -> Iterator[Flask]:
+    application = app_factory()
+    ctx = application.app_context()
+    ctx.push()
+    yield application
+    db.session.remove()
+    ctx.pop()
+    if test_database_url():
+        empty_postgres(application)
+
+
+@pytest.fixture
+def client(app) -> ClinicClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def signed_in(app):
+    """``signed_in("therapist")`` → (client, user) already logged in with that role."""
+
+    def factory(role: str = "front-desk", **fields):
+        user = make_user(role, **fields)
+        client = app.test_client()
+        login(client, user)
+        return client, user
+
+    return factory

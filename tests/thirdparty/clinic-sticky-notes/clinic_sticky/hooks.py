@@ -1,0 +1,29 @@
+from flask import render_template
+from sqlalchemy import select
+
+from clinic.contributions import AuditEventType, ChartPanel, NavItem
+from clinic.extensions import db
+from clinic.hookspecs import hookimpl
+
+
+@hookimpl
+def nav_items():
+    return [NavItem("Sticky notes", "sticky.index", "sticky.view", order=50)]
+
+
+@hookimpl
+def patient_chart_panels(patient):
+    from clinic_sticky.models import StickyNote
+
+    def render():
+        notes = db.session.scalars(
+            select(StickyNote).where(StickyNote.patient_id == patient.id)
+        ).all()
+        return render_template("sticky/panel.html", patient=patient, notes=notes)
+
+    return [ChartPanel("sticky", "Sticky notes", "sticky.view", render, order=500)]
+
+
+@hookimpl
+def audit_event_types():
+    return [AuditEventType("sticky.add", "Added a sticky note")]

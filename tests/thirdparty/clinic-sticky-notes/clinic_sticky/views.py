@@ -1,0 +1,34 @@
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from clinic.audit.service import record
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.permissions import require
+
+bp = Blueprint("sticky", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@require("sticky.view")
+def index():
+    from clinic_sticky.models import StickyNote
+
+    count = db.session.scalar(select(func.count(StickyNote.id)))
+    return render_template("sticky/index.html", count=count)
+
+
+@bp.route("/<int:patient_id>/add", methods=["POST"])
+@require("sticky.add")
+def add(patient_id):
+    from clinic_sticky.models import StickyNote
+
+    patient = db.session.get(Patient, patient_id) or abort(404)
+    limit = current_app.extensions["clinic"].setting("sticky", "max_length")
+    text = (request.form.get("text") or "").strip()
+    if not text or len(text) > limit:
+        abort(400)
+    db.session.add(StickyNote(patient_id=patient.id, text=text))
+    record("sticky.add", patient_id=patient.id)
+    db.session.commit()
+    return redirect(url_for("patients.chart", patient_id=patient.id))
