@@ -160,6 +160,18 @@ def login(client: ClinicClient, user, password: str = TEST_PASSWORD):
     return response
 
 
+def fast_login(client: ClinicClient, user) -> None:
+    """Give ``client`` a valid server-side session for ``user`` without the login form."""
+    from clinic.auth.models import StaffSession, token_digest
+
+    token = StaffSession.new_token()
+    db.session.add(StaffSession(token_hash=token_digest(token), user_id=user.id))
+    db.session.commit()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = token
+        sess["_fresh"] = True
+
+
 def extract_csrf(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token on the page"
