@@ -25,10 +25,15 @@ def test_views_changes_logins_and_denials_are_recorded(app, signed_in):
     client.get(f"/patients/{patient.id}")
     client.post_form(f"/patients/{patient.id}/archive")
     client.get("/admin/users")
-    view = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.event_type == "patient.view")).one()
+    view = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.event_type == "patient.view")
+    ).one()
     assert (view.user_id, view.username, view.patient_id, view.outcome) == (
-        user.id, user.username, patient.id, "success")
+        user.id,
+        user.username,
+        patient.id,
+        "success",
+    )
     assert view.ip == "127.0.0.1"
     assert view.at is not None
     assert {"auth.login", "patient.view", "patient.archive", "access.denied"} <= set(types())
@@ -107,8 +112,9 @@ def test_verify_detects_a_rewritten_chain_link(app):
         record("patient.search", detail={"n": n})
     db.session.commit()
     _drop_append_only_triggers()
-    db.session.execute(text("UPDATE audit_events SET prev_hash = :h WHERE seq = 2"),
-                       {"h": "f" * 64})
+    db.session.execute(
+        text("UPDATE audit_events SET prev_hash = :h WHERE seq = 2"), {"h": "f" * 64}
+    )
     db.session.commit()
     report = verify_chain()
     assert (report.ok, report.broken_at) == (False, 2)
@@ -117,7 +123,7 @@ def test_verify_detects_a_rewritten_chain_link(app):
 
 def test_admin_filters_and_exports_the_log(app, signed_in):
     desk, desk_user = signed_in("front-desk")
-    patient = make_patient(last_name="=HYPERLINK(\"http://evil\")")
+    patient = make_patient(last_name='=HYPERLINK("http://evil")')
     other = make_patient()
     desk.get(f"/patients/{patient.id}")
     desk.get(f"/patients/{other.id}")
