@@ -91,9 +91,27 @@ def test_each_role_gets_the_expected_status(app_factory, enabled):
         db.session.remove()
 
 
+HOSTILE_FIRST = "<img src=x onerror=alert(1)>"
+HOSTILE_LAST = '<link rel="attachment" href="file:///etc/passwd">'
+
+
+def _check_escaping(response, where: str) -> str | None:
+    """Every page and PDF that may show the hostile patient must show it inertly."""
+    if response.mimetype == "text/html":
+        body = response.get_data(as_text=True)
+        if HOSTILE_FIRST in body or HOSTILE_LAST in body:
+            return f"{where}: the patient's name was written into the page unescaped"
+    elif response.mimetype == "application/pdf":
+        from tests.test_pdf import embedded_files
+
+        if embedded_files(response.data) or b"/EmbeddedFile" in response.data:
+            return f"{where}: the PDF carries an embedded file"
+    return None
+
+
 def _probe_every_route(app):
     modules, rules = _collect(app)
-    patient = make_patient()
+    patient = make_patient(first_name=HOSTILE_FIRST, last_name=HOSTILE_LAST)
     users = {role: make_user(role) for role in ROLES}
     args = {"patient_id": patient.id}
     for module in modules:
@@ -122,6 +140,9 @@ def _probe_every_route(app):
                 response = client.open(
                     url, method=rule.method, data={"csrf_token": client.csrf_token()}
                 )
+            leak = _check_escaping(response, f"{rule.method} {url} as {who}")
+            if leak:
+                failures.append(leak)
             if not outcome_matches(expected, response):
                 failures.append(
                     f"{rule.method} {url} as {who}: expected {expected}, "
