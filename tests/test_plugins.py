@@ -110,6 +110,14 @@ def test_panels_nav_and_alerts_are_filtered_by_permission(app, signed_in):
     assert "private panel body" in page and "Secret" in page and "Billing-only alert" in page
 
 
+def test_alerts_also_show_in_search_results(app, signed_in):
+    app.extensions["clinic"].pm.register(PrivatePanelPlugin(), name="private-test")
+    make_patient(last_name="Alertson")
+    desk, _ = signed_in("front-desk")
+    results = desk.get("/patients/?q=alertson").text
+    assert "Everyone alert" in results and "Billing-only alert" not in results
+
+
 def hookspec_names() -> list[str]:
     return [
         name
