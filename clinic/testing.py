@@ -56,7 +56,7 @@ def migrate_to_heads(app: Flask) -> None:
     from flask_migrate import upgrade
 
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()  # the core and every enabled plugin
 
 
 def empty_postgres(app: Flask) -> None:
