@@ -295,9 +295,15 @@ def test_passwords_are_never_kept_in_a_draft(signed_in, app):
     client, _user = signed_in("therapist")
     patient = make_patient()
     _age_sessions(app.config["CLINIC_IDLE_TIMEOUT_MINUTES"] + 5)
-    client.post_form(f"/patients/{patient.id}/edit", {
-        "last_name": "Kept", "password": "my-secret-passphrase", "signing_password": "x" * 12,
-        "api_token": "t"})
+    client.post_form(
+        f"/patients/{patient.id}/edit",
+        {
+            "last_name": "Kept",
+            "password": "my-secret-passphrase",
+            "signing_password": "x" * 12,
+            "api_token": "t",
+        },
+    )
     draft = db.session.scalars(select(FormDraft)).one()
     assert "Kept" in draft.data
     assert "passphrase" not in draft.data and "x" * 12 not in draft.data
