@@ -1,0 +1,1 @@
+"""Intake plugin: questionnaires, scoring and the safety screen (manifest added by intake-web)."""
