@@ -1,0 +1,95 @@
+"""Staff entry of a paper packet: same validation as the tablet, scored on submit."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from clinic.audit.models import AuditEvent
+from clinic.extensions import db
+from clinic.testing import make_patient
+from plugins.intake.models import IntakeFinding, IntakeResponse, IntakeRun
+from plugins.intake.tests.helpers import fill_run
+
+
+def start_staff_run(client, patient, packet="new_back_pain"):
+    response = client.post_form(
+        f"/intake/patients/{patient.id}/runs", {"packet": packet, "mode": "staff"}
+    )
+    assert response.status_code == 302, response.text[:2000]
+    run = db.session.scalars(select(IntakeRun).where(IntakeRun.patient_id == patient.id)).one()
+    return run
+
+
+def staff_page_url(patient, run):
+    return lambda n: f"/intake/patients/{patient.id}/runs/{run.id}/page/{n}"
+
+
+def test_front_desk_enters_a_paper_packet_and_it_is_scored(signed_in):
+    client, user = signed_in("front-desk")
+    patient = make_patient()
+    run = start_staff_run(client, patient)
+    fill_run(
+        client,
+        run.id,
+        staff_page_url(patient, run),
+        {
+            "odi": {f"odi.{n}": "2" for n in range(1, 11)},
+            "history": {"history.saddle_numbness": "true"},
+        },
+    )
+    review = client.get(f"/intake/patients/{patient.id}/runs/{run.id}/review")
+    assert review.status_code == 200
+    assert "Check your answers" in review.text
+    done = client.post_form(f"/intake/patients/{patient.id}/runs/{run.id}/submit")
+    assert done.status_code == 302, done.text[:3000]
+
+    db.session.expire_all()
+    run = db.session.get(IntakeRun, run.id)
+    assert run.status == "complete"
+    responses = {
+        r.instrument_id: r
+        for r in db.session.scalars(select(IntakeResponse).where(IntakeResponse.run_id == run.id))
+    }
+    assert set(responses) == {"history", "consent", "pain_diagram", "nprs", "odi", "sbst", "peg"}
+    odi = responses["odi"]
+    assert odi.total == 40.0 and odi.band == "moderate"
+    assert odi.entered_by_kind == "staff" and odi.entered_by_id == user.id
+    assert odi.instrument_version == "2.1a"
+    assert json.loads(responses["pain_diagram"].answers) == {"lower_back_l": 6, "lower_back_r": 5}
+    findings = db.session.scalars(
+        select(IntakeFinding).where(IntakeFinding.patient_id == patient.id)
+    ).all()
+    assert any(f.emergency for f in findings)
+    types = set(db.session.scalars(select(AuditEvent.event_type)))
+    assert {"intake.run_start", "intake.page_save", "intake.submit"} <= types
+
+
+def test_out_of_range_answer_is_refused_with_a_message_and_nothing_saved(signed_in):
+    client, _user = signed_in("front-desk")
+    patient = make_patient()
+    run = start_staff_run(client, patient, packet="followup")
+    response = client.post_form(
+        f"/intake/patients/{patient.id}/runs/{run.id}/page/0", {"q-nprs__now": "11"}
+    )
+    assert response.status_code == 422
+    assert 'class="error"' in response.text
+    db.session.expire_all()
+    assert db.session.get(IntakeRun, run.id).answers() == {}
+    refused = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.event_type == "intake.answer_refused")
+    ).all()
+    assert len(refused) == 1
+
+
+def test_packet_with_missing_required_answers_is_not_completed(signed_in):
+    client, _user = signed_in("therapist")
+    patient = make_patient()
+    run = start_staff_run(client, patient, packet="followup")
+    response = client.post_form(f"/intake/patients/{patient.id}/runs/{run.id}/submit")
+    assert response.status_code == 422
+    assert "still needed" in response.text
+    db.session.expire_all()
+    assert db.session.get(IntakeRun, run.id).status == "open"
+    assert db.session.scalars(select(IntakeResponse)).all() == []
