@@ -61,3 +61,25 @@ def fill_run(client, run_id: int, page_url, answers_by_step: dict | None = None)
         response = client.post_form(page_url(page.number), page_form(page, answers))
         assert response.status_code == 302, (page, response.status_code, response.text[:3000])
     return pages
+
+
+def complete_packet(client, patient, packet="new_back_pain", answers_by_step=None):
+    """Start a staff-entry run, fill every page and submit it; return the run id."""
+    from sqlalchemy import select
+
+    from clinic.extensions import db
+
+    response = client.post_form(
+        f"/intake/patients/{patient.id}/runs", {"packet": packet, "mode": "staff"}
+    )
+    assert response.status_code == 302, response.text[:2000]
+    run_id = db.session.scalars(
+        select(IntakeRun.id)
+        .where(IntakeRun.patient_id == patient.id, IntakeRun.status == "open")
+        .order_by(IntakeRun.id.desc())
+    ).first()
+    base = f"/intake/patients/{patient.id}/runs/{run_id}"
+    fill_run(client, run_id, lambda n: f"{base}/page/{n}", answers_by_step)
+    done = client.post_form(f"{base}/submit")
+    assert done.status_code == 302, done.text[:3000]
+    return run_id
