@@ -27,6 +27,7 @@ EVENTS = {
     "intake.tablet_code_used": "A tablet opened an intake packet with its short code",
     "intake.tablet_refused": "Refused a tablet request (bad, used, expired or foreign token)",
     "intake.page_save": "Saved a page of intake answers",
+    "intake.entry_view": "Opened saved intake answers during staff entry",
     "intake.answer_refused": "Refused intake answers that did not validate",
     "intake.submit": "Submitted an intake packet: responses scored and stored",
     "intake.submit_refused": "Refused to submit an incomplete intake packet",

@@ -67,6 +67,9 @@ class IntakeRun(db.Model):
     packet_code: Mapped[str] = mapped_column(String(40), nullable=False)
     packet_title: Mapped[str] = mapped_column(String(120), nullable=False)
     steps: Mapped[str] = mapped_column(Text, nullable=False)  # JSON list, frozen at start
+    # JSON {step: instrument version} frozen at start: answers are only ever validated
+    # against the version the patient was shown.
+    versions: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     mode: Mapped[str] = mapped_column(String(20), nullable=False)  # "tablet" | "staff"
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="open")
     progress: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
@@ -82,6 +85,9 @@ class IntakeRun(db.Model):
     @property
     def step_ids(self) -> list[str]:
         return list(json.loads(self.steps))
+
+    def version_map(self) -> dict[str, str]:
+        return dict(json.loads(self.versions or "{}"))
 
     def answers(self) -> dict[str, dict[str, Any]]:
         return json.loads(self.progress or "{}")

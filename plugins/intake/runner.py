@@ -37,6 +37,7 @@ class Flow:
     done_url: str
     entered_by_kind: str
     audit_kwargs: dict
+    audit_reads: bool = False  # staff reading saved answers is a read of patient data
 
 
 def field_name(item_id: str) -> str:
@@ -134,6 +135,9 @@ def handle_page(run, patient, number: int, flow: Flow):
         return None
     page = pages[number]
     if request.method == "GET":
+        if flow.audit_reads:
+            services.audit("intake.entry_view", run, detail={"page": number})
+            db.session.commit()
         return render_page(run, patient, page, pages, flow)
     form = PageForm()
     if not form.validate_on_submit():
@@ -229,6 +233,9 @@ def answer_text(item, value, texts: dict[str, str] | None = None) -> str:
 
 
 def handle_review(run, patient, flow: Flow, *, problems=None, status=200):
+    if flow.audit_reads and not problems and status == 200:
+        services.audit("intake.entry_view", run, detail={"page": "review"})
+        db.session.commit()
     return render_template(
         "intake/review.html",
         layout=flow.layout,

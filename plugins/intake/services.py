@@ -161,6 +161,13 @@ def start_run(patient, chosen: Packet, mode: str, user) -> IntakeRun:
         packet_code=chosen.code,
         packet_title=chosen.title,
         steps=json.dumps(list(chosen.steps)),
+        versions=json.dumps(
+            {
+                s: (painmap.VERSION if s == PAIN_DIAGRAM else get_definition(s).version)
+                for s in chosen.steps
+            },
+            sort_keys=True,
+        ),
         mode=mode,
         status="open",
         progress="{}",
@@ -196,7 +203,9 @@ def save_page(run: IntakeRun, page: Page, raw: dict[str, Any]) -> None:
         page_ids = {item.id for item in page.items}
         merged = {k: v for k, v in progress.get(page.step, {}).items() if k not in page_ids}
         merged.update(raw)
-        cleaned = validate(page.step, merged, partial=True)
+        cleaned = validate(
+            page.step, merged, version=run.version_map().get(page.step), partial=True
+        )
         progress[page.step] = json.loads(to_json(cleaned))
     run.set_answers(progress)
     if run.mode == "tablet":
@@ -228,7 +237,9 @@ def check_run(run: IntakeRun) -> tuple[dict[str, dict[str, Any]], dict[str, dict
             continue
         defn = get_definition(step)
         try:
-            cleaned[step] = validate(step, answers, version=defn.version, partial=False)
+            cleaned[step] = validate(
+                step, answers, version=run.version_map().get(step), partial=False
+            )
         except ResponseError as exc:
             problems[step] = dict(exc.errors) or {"": str(exc)}
             continue
@@ -257,6 +268,11 @@ def submit_run(run: IntakeRun, patient, *, entered_by_kind: str, user=None) -> S
     All or nothing: when any step is incomplete, nothing is added and the problems
     are returned.  The caller commits.
     """
+    # Lock the run row (PostgreSQL) so two submissions at once cannot both store it.
+    db.session.execute(select(IntakeRun.id).where(IntakeRun.id == run.id).with_for_update())
+    db.session.refresh(run)
+    if run.status != "open":
+        return Submission(problems={"": {"": "This packet was already submitted or cancelled."}})
     cleaned, problems = check_run(run)
     if problems:
         return Submission(problems=problems)

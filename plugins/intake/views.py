@@ -236,6 +236,7 @@ def staff_flow(patient: Patient, run: IntakeRun) -> runner.Flow:
         done_url=url_for("intake.patient_page", patient_id=patient.id),
         entered_by_kind="staff",
         audit_kwargs={},
+        audit_reads=True,
     )
 
 

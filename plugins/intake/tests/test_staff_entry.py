@@ -93,3 +93,31 @@ def test_packet_with_missing_required_answers_is_not_completed(signed_in):
     db.session.expire_all()
     assert db.session.get(IntakeRun, run.id).status == "open"
     assert db.session.scalars(select(IntakeResponse)).all() == []
+
+
+def test_answers_for_a_different_instrument_version_are_refused(signed_in):
+    client, _user = signed_in("front-desk")
+    patient = make_patient()
+    run = start_staff_run(client, patient, packet="followup")
+    # As if the packet had been started before the clinic upgraded the NPRS definition.
+    run.versions = json.dumps({"nprs": "0.9", "odi": "2.1a", "peg": "1.0"})
+    db.session.commit()
+    response = client.post_form(
+        f"/intake/patients/{patient.id}/runs/{run.id}/page/0", {"q-nprs__now": "4"}
+    )
+    assert response.status_code == 422
+    assert "version 0.9" in response.text
+    db.session.expire_all()
+    assert db.session.get(IntakeRun, run.id).answers() == {}
+
+
+def test_a_submitted_packet_cannot_be_submitted_again(signed_in):
+    from plugins.intake.tests.helpers import complete_packet
+
+    client, _user = signed_in("front-desk")
+    patient = make_patient()
+    run_id = complete_packet(client, patient, "followup")
+    again = client.post_form(f"/intake/patients/{patient.id}/runs/{run_id}/submit")
+    assert again.status_code == 404
+    count = db.session.scalars(select(IntakeResponse).where(IntakeResponse.run_id == run_id))
+    assert len(count.all()) == 3

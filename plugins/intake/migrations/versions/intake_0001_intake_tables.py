@@ -2,7 +2,7 @@
 
 Revision ID: intake_0001
 Revises: 
-Create Date: 2026-11-29 01:16:34.547733
+Create Date: 2026-11-29 01:24:15.348716
 
 """
 from alembic import op
@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('packet_code', sa.String(length=40), nullable=False),
     sa.Column('packet_title', sa.String(length=120), nullable=False),
     sa.Column('steps', sa.Text(), nullable=False),
+    sa.Column('versions', sa.Text(), nullable=False),
     sa.Column('mode', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('progress', sa.Text(), nullable=False),
