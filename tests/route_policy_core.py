@@ -39,6 +39,7 @@ RULES = [
         "patients.create", "POST", anon=LOGIN, front_desk=200, therapist=200, billing=403, admin=200
     ),
     RouteRule("patients.chart", "GET", **_EVERY_STAFF),
+    RouteRule("patients.face_sheet", "GET", **_EVERY_STAFF),
     RouteRule(
         "patients.edit", "GET", anon=LOGIN, front_desk=200, therapist=200, billing=403, admin=200
     ),
