@@ -74,29 +74,25 @@ def _to_int(value: Any) -> int:
 
 
 def _coerce_choice(item: Item, value: Any) -> int | str:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _Refused("Choose one of the listed answers.")
-    for opt in item.options:
-        if isinstance(opt.value, int) and not isinstance(value, str | int | float):
-            continue
-        if isinstance(opt.value, int):
-            try:
-                number = _to_int(value)
-            except _Refused:
-                continue
-            if number == opt.value:
-                return opt.value
-        elif isinstance(value, str) and value.strip() == opt.value:
-            return opt.value
-    if item.options and all(isinstance(o.value, int) for o in item.options):
+    values = item.option_values
+    if values and all(isinstance(v, int) for v in values):
         try:
             number = _to_int(value)
         except _Refused as exc:
             raise _Refused(f"{exc.message} Choose one of the listed answers.") from None
-        low = min(o.value for o in item.options)  # type: ignore[type-var]
-        high = max(o.value for o in item.options)  # type: ignore[type-var]
-        raise _Refused(f"{number} is out of range: choose a value from {low} to {high}.")
-    raise _Refused("Choose one of the listed answers.")
+        if number in values:
+            return number
+        low, high = min(values), max(values)  # type: ignore[type-var]
+        if number < low or number > high:  # type: ignore[operator]
+            raise _Refused(f"{number} is out of range: choose a value from {low} to {high}.")
+        raise _Refused(f"{number} is not one of the listed answers.")
+    text = str(value).strip()
+    for option_value in values:
+        if str(option_value) == text:
+            return option_value
+    raise _Refused(f"{text[:40]!r} is not one of the listed answers.")
 
 
 def _coerce(defn: InstrumentDefinition, item: Item, value: Any) -> Any:
