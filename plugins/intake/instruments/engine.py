@@ -171,24 +171,42 @@ def _coerce(defn: InstrumentDefinition, item: Item, value: Any) -> Any:
     raise _Refused(f"Unsupported item type {kind!r}.")  # pragma: no cover - guarded by types
 
 
-def _shown(item: Item, answers: Mapping[str, Any], visible: set[str]) -> bool:
+def _typed(defn: InstrumentDefinition, item_id: str, answers: Mapping[str, Any]) -> Any:
+    """The typed answer to ``item_id``, or None when it is blank or cannot be read."""
+    value = answers.get(item_id)
+    if _is_blank(value):
+        return None
+    try:
+        return _coerce(defn, defn.item(item_id), value)
+    except _Refused:
+        return None
+
+
+def _shown(
+    defn: InstrumentDefinition, item: Item, answers: Mapping[str, Any], visible: set[str]
+) -> bool:
     if item.show_if is None:
         return True
     source, allowed = item.show_if
-    if source not in visible or source not in answers:
+    if source not in visible:
         return False
-    answer = answers[source]
+    answer = _typed(defn, source, answers)
     if isinstance(answer, list):
         return any(a in allowed for a in answer)
-    return answer in allowed
+    return answer is not None and answer in allowed
 
 
-def visible_items(defn: InstrumentDefinition, answers: Mapping[str, Any]) -> list[Item]:
-    """Items asked given these (typed) answers, in definition order."""
+def visible_items(defn: InstrumentDefinition | str, answers: Mapping[str, Any]) -> list[Item]:
+    """Items asked given these answers, in definition order.
+
+    Answers may be typed (as :func:`validate` returns them) or raw form values ("yes", "3");
+    an unreadable answer counts as not given, so its follow-up questions stay hidden.
+    """
+    defn = _definition(defn)
     visible: set[str] = set()
     shown: list[Item] = []
     for item in defn.items:
-        if _shown(item, answers, visible):
+        if _shown(defn, item, answers, visible):
             visible.add(item.id)
             shown.append(item)
     return shown

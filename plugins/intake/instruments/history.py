@@ -273,6 +273,13 @@ ITEMS: tuple[Item, ...] = (
         _AREAS,
     ),
     _where("varicose_veins", "vein problem", _AREAS),
+    _yes_no(
+        "aneurysm",
+        "Has a doctor told you that you have an aneurysm (a blood vessel with a weak, bulging "
+        "wall)?",
+        _AREAS,
+    ),
+    _where("aneurysm", "aneurysm", _AREAS),
     # --- Medicines ------------------------------------------------------------------------
     Item(
         "history.medications",
@@ -368,6 +375,15 @@ ITEMS: tuple[Item, ...] = (
         required=False,
         page=_PREFS,
         help="You can change your mind at any time during treatment.",
+    ),
+    Item(
+        "history.comfort_notes",
+        "Are there any parts of your body you do not want touched, or anything else that would "
+        "help you feel safe and comfortable during treatment?",
+        "text",
+        max_length=1000,
+        required=False,
+        page=_PREFS,
     ),
     Item(
         "history.other_conditions",

@@ -462,3 +462,15 @@ def test_every_option_is_an_option():
             assert all(isinstance(o, Option) for o in item.options)
             if item.type in ("choice", "multichoice"):
                 assert item.options, item.id
+
+
+def test_visible_items_reads_raw_form_answers_too():
+    defn = get("history")
+    assert "history.pregnancy_weeks" in {
+        i.id for i in visible_items(defn, {"history.pregnant": "yes"})
+    }
+    assert "history.pregnancy_weeks" not in {
+        i.id for i in visible_items("history", {"history.pregnant": "perhaps"})
+    }
+    steroid = visible_items("history", {"history.medications": ["steroid"]})
+    assert "history.steroid_duration" in {i.id for i in steroid}

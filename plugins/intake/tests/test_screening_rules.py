@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from clinic.anatomy import REGIONS_BY_CODE
-from plugins.intake.instruments import get, validate
-from plugins.intake.screening import KINDS, Finding, evaluate
+from plugins.intake.instruments import ResponseError, get, validate
+from plugins.intake.screening import KINDS, Finding, age_in_years, evaluate
 
 
 def history(**answers):
@@ -351,3 +353,45 @@ def test_findings_are_sorted_emergency_first_then_by_kind():
     assert findings[0].code == "cauda_equina"
     kinds = [KINDS.index(f.kind) for f in findings[1:]]
     assert kinds == sorted(kinds)
+
+
+def test_aneurysm_means_no_pressure_over_it():
+    answers = history(aneurysm=True, aneurysm_regions=["abdomen_l"])
+    finding = by_code(evaluate(answers, age=60), "aneurysm")
+    assert finding.kind == "local" and finding.regions == ("abdomen_l",)
+    assert "No pressure over the aneurysm" in finding.advice
+
+
+def test_comfort_request_is_passed_to_the_therapist():
+    finding = by_code(
+        evaluate(history(comfort_notes="No work on my feet"), age=35), "comfort_request"
+    )
+    assert finding.kind == "precaution" and "No work on my feet" in finding.message
+
+
+# --- robustness ----------------------------------------------------------------------------
+
+
+def test_raw_form_answers_are_validated_so_a_string_yes_still_fires():
+    findings = evaluate({"history.bowel_control": "yes"}, age=35)
+    assert by_code(findings, "cauda_equina").emergency
+
+
+def test_invalid_answers_are_refused_not_ignored():
+    with pytest.raises(ResponseError):
+        evaluate({"history.bowel_control": "perhaps"}, age=35)
+    with pytest.raises(ResponseError):
+        evaluate({"odi.1": 3}, age=35)
+
+
+@pytest.mark.parametrize(
+    ("born", "on", "age"),
+    [
+        (dt.date(1976, 3, 2), dt.date(2026, 3, 1), 49),
+        (dt.date(1976, 3, 2), dt.date(2026, 3, 2), 50),
+        (dt.date(2004, 2, 29), dt.date(2026, 2, 28), 21),
+        (dt.date(2004, 2, 29), dt.date(2026, 3, 1), 22),
+    ],
+)
+def test_age_in_years(born, on, age):
+    assert age_in_years(born, on) == age
