@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import hashlib
 import json
 import pathlib
 import subprocess
@@ -34,6 +35,9 @@ PURE_MODULES = [
     INTAKE / "fhir.py",
     INTAKE / "wording.py",
 ]
+
+
+PINNED_CONSENT_DIGEST = "b2ab72f369c855573fb13c673991e042a9deca8559df65286c4296e061a3a248"
 
 
 def refused(instrument, answers, **kw) -> dict[str, str]:
@@ -405,6 +409,14 @@ def test_consent_text_is_versioned_with_the_definition():
     assert defn.description == CONSENT_TEXT
     assert defn.version == "1.0"
     assert "stop" in CONSENT_TEXT and "does not diagnose" in CONSENT_TEXT
+
+
+def test_consent_text_cannot_change_without_a_new_version():
+    # If this fails you changed CONSENT_TEXT: bump CONSENT_TEXT_VERSION (stored consents must
+    # keep pointing at the exact text the patient saw), then update the pinned digest here.
+    digest = hashlib.sha256(CONSENT_TEXT.encode()).hexdigest()
+    pinned = {"1.0": PINNED_CONSENT_DIGEST}
+    assert pinned.get(get("consent").version) == digest
 
 
 def test_signature_on_one_line_only():

@@ -217,7 +217,7 @@ def test_rmdq_unanswered_statements_count_as_not_marked():
 
 
 def test_rmdq_range_is_0_to_24():
-    assert score("rmdq", {}).total == 0
+    assert score("rmdq", {"rmdq.1": 0}).total == 0
     assert score("rmdq", {f"rmdq.{n}": "1" for n in range(1, 25)}).total == 24
 
 
@@ -352,3 +352,9 @@ def test_mcid_needs_a_threshold():
 def test_change_reports_points_and_percent():
     assert change("odi", 40.0, 30.0) == (10.0, 25.0)
     assert change("nprs", 0, 2) == (-2.0, None)
+
+
+def test_rmdq_with_nothing_answered_is_not_scored():
+    with pytest.raises(ScoringError, match="no statement was answered") as info:
+        score("rmdq", {"rmdq.1": ""})
+    assert len(info.value.missing) == 24
