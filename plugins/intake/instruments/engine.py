@@ -101,6 +101,8 @@ def _coerce(defn: InstrumentDefinition, item: Item, value: Any) -> Any:
     kind = item.type
     if kind == "multichoice":
         values = list(value) if isinstance(value, list | tuple) else [value]
+        if len(values) > len(item.options):
+            raise _Refused("More answers were sent than there are choices.")
         chosen: set[int | str] = set()
         for v in values:
             if _is_blank(v):
@@ -242,8 +244,13 @@ def validate(
         )
     known = set(defn.item_ids)
     for key in answers:
-        if key not in known:
-            errors[str(key)[:80]] = f"{str(key)[:80]!r} is not an item of {defn.short_title}."
+        if key in known:
+            continue
+        name = str(key)[:80]
+        if name:
+            errors[name] = f"{name!r} is not an item of {defn.short_title}."
+        else:
+            errors.setdefault("", "An answer was sent without an item id.")
     typed: dict[str, Any] = {}
     item_errors: dict[str, str] = {}
     for item in defn.items:

@@ -486,3 +486,12 @@ def test_visible_items_reads_raw_form_answers_too():
     }
     steroid = visible_items("history", {"history.medications": ["steroid"]})
     assert "history.steroid_duration" in {i.id for i in steroid}
+
+
+def test_an_answer_without_an_item_id_is_refused():
+    assert refused("peg", {"": 3}, partial=True) == {"": "An answer was sent without an item id."}
+
+
+def test_a_flood_of_multichoice_values_is_refused():
+    errors = refused("history", {"history.medications": ["other"] * 500}, partial=True)
+    assert "more answers" in errors["history.medications"].lower()

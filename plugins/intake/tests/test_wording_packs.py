@@ -134,7 +134,13 @@ def test_missing_version_is_refused():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [(42, "must be a string"), ("", "empty"), ("x" * 2001, "limit is 2000"), (None, "string")],
+    [
+        (42, "must be a string"),
+        ("", "empty"),
+        ("x" * 2001, "limit is 2000"),
+        (None, "string"),
+        ("nul\u0000byte", "control characters"),
+    ],
 )
 def test_bad_item_text_is_refused(text, expected):
     data = pack_dict()
