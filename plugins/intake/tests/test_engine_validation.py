@@ -499,3 +499,9 @@ def test_an_answer_without_an_item_id_is_refused():
 def test_a_flood_of_multichoice_values_is_refused():
     errors = refused("history", {"history.medications": ["other"] * 500}, partial=True)
     assert "more answers" in errors["history.medications"].lower()
+
+
+def test_readme_lists_every_instrument_with_its_current_version():
+    readme = (INTAKE / "instruments" / "README.md").read_text(encoding="utf-8")
+    for defn in all_definitions().values():
+        assert f"| `{defn.id}` | {defn.version} |" in readme, defn.id
