@@ -137,6 +137,13 @@ def discover() -> dict[str, EntryPoint]:
     return found
 
 
+def bundled_plugin_names() -> list[str]:
+    """Plugins shipped inside the ``clinic`` distribution itself (the default allow-list)."""
+    return sorted(
+        n for n, ep in discover().items() if _distribution_name(ep) == BUNDLED_DISTRIBUTION
+    )
+
+
 def _distribution_name(ep: EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     return dist.metadata["Name"] if dist is not None else "unknown"

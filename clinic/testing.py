@@ -36,6 +36,9 @@ def test_database_url() -> str | None:
     return os.environ.get("CLINIC_TEST_DATABASE_URL") or None
 
 
+test_database_url.__test__ = False  # a helper that pytest would otherwise collect
+
+
 def base_config(database_url: str, instance: Path, **extra) -> dict:
     config = {
         "TESTING": True,

@@ -11,6 +11,8 @@ import importlib
 import pytest
 from flask import url_for
 
+from clinic.extensions import db
+from clinic.plugins import bundled_plugin_names
 from clinic.testing import ROLES, fast_login, make_patient, make_user, outcome_matches
 from tests import route_policy_core
 
@@ -33,8 +35,7 @@ def _is_static(endpoint: str) -> bool:
     return endpoint == "static" or endpoint.endswith(".static")
 
 
-@pytest.fixture
-def policy(app):
+def _collect(app):
     modules = _policy_modules(app)
     rules = {}
     for module in modules:
@@ -43,6 +44,19 @@ def policy(app):
             assert key not in rules, f"{key} appears twice in the route-policy tables"
             rules[key] = rule
     return modules, rules
+
+
+@pytest.fixture
+def policy(app):
+    return _collect(app)
+
+
+BUNDLED = bundled_plugin_names()
+# The full product, then the product with each bundled plugin disabled in turn: every
+# remaining route must still behave exactly as its table says.
+PLUGIN_SETS = [pytest.param(None, id="all-plugins")] + [
+    pytest.param([p for p in BUNDLED if p != off], id=f"without-{off}") for off in BUNDLED
+]
 
 
 def test_every_route_is_in_the_permission_table(app, policy):
@@ -69,8 +83,16 @@ def test_every_view_declares_its_permission(app):
     assert not undeclared, f"views without @require/@public/@signed_in: {undeclared}"
 
 
-def test_each_role_gets_the_expected_status(app, policy):
-    modules, rules = policy
+@pytest.mark.parametrize("enabled", PLUGIN_SETS)
+def test_each_role_gets_the_expected_status(app_factory, enabled):
+    app = app_factory(CLINIC_PLUGINS=enabled) if enabled is not None else app_factory()
+    with app.app_context():
+        _probe_every_route(app)
+        db.session.remove()
+
+
+def _probe_every_route(app):
+    modules, rules = _collect(app)
     patient = make_patient()
     users = {role: make_user(role) for role in ROLES}
     args = {"patient_id": patient.id}
