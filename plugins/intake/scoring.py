@@ -118,7 +118,14 @@ def _odi(defn: InstrumentDefinition, answers: dict[str, Any]) -> ScoreResult:
 
 
 def _rmdq(defn: InstrumentDefinition, answers: dict[str, Any]) -> ScoreResult:
-    # Unanswered statements count as not marked (tick-box format), so there is always a score.
+    # Unanswered statements count as not marked (tick-box format).  A form with nothing
+    # answered at all cannot be told apart from a skipped one, so it gets no score.
+    if not answers:
+        raise ScoringError(
+            "No RMDQ score: no statement was answered. Mark 'not marked' for statements that "
+            "do not apply if none of them do.",
+            missing=defn.item_ids,
+        )
     total = sum(_item_score(defn, k, v) for k, v in answers.items())
     return ScoreResult(
         "rmdq",

@@ -12,12 +12,15 @@ pressure) and ``precaution`` (check before treating; e.g. pregnancy needs cleara
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from clinic.anatomy import region_label
-from plugins.intake.instruments import get
+from plugins.intake.instruments import ResponseError, get, validate
+
+__all__ = ["KINDS", "Finding", "ResponseError", "age_in_years", "evaluate"]
 
 KINDS = ("red_flag", "absolute", "local", "relative", "heat", "pressure", "precaution")
 
@@ -227,45 +230,121 @@ def _red_flags(answers: Mapping[str, Any], age: int | None, under: int, over: in
 # --- contraindications -------------------------------------------------------------------
 
 
-def _absolute(answers: Mapping[str, Any]) -> list[Finding]:
-    rules = (
-        (
-            "fever",
-            "fever",
-            "Fever or chills",
-            "No massage or heat today; rebook once the fever "
-            "has gone, and ask the patient to see their doctor if it continues.",
-        ),
-        (
-            "blood_clot",
-            "blood_clot",
-            "Known or suspected blood clot (DVT or lung)",
-            "No massage until a physician has cleared it in writing: massage could move a clot.",
-        ),
-        (
-            "contagious_illness",
-            "contagious",
-            "Contagious illness",
-            "No massage today; rebook when the patient is well.",
-        ),
-        (
-            "high_blood_pressure",
-            "uncontrolled_bp",
-            "Very high blood pressure, not controlled",
-            "No massage until the patient's doctor confirms it is safe.",
-        ),
-    )
+@dataclass(frozen=True)
+class _YesRule:
+    """A "yes" to one question raises one finding for the whole body."""
+
+    name: str
+    code: str
+    kind: str
+    title: str
+    advice: str
+
+
+_YES_RULES = (
+    _YesRule(
+        "fever",
+        "fever",
+        "absolute",
+        "Fever or chills",
+        "No massage or heat today; rebook once the fever has gone, and ask the patient to see "
+        "their doctor if it continues.",
+    ),
+    _YesRule(
+        "blood_clot",
+        "blood_clot",
+        "absolute",
+        "Known or suspected blood clot (DVT or lung)",
+        "No massage until a physician has cleared it in writing: massage could move a clot.",
+    ),
+    _YesRule(
+        "contagious_illness",
+        "contagious",
+        "absolute",
+        "Contagious illness",
+        "No massage today; rebook when the patient is well.",
+    ),
+    _YesRule(
+        "high_blood_pressure",
+        "uncontrolled_bp",
+        "absolute",
+        "Very high blood pressure, not controlled",
+        "No massage until the patient's doctor confirms it is safe.",
+    ),
+    _YesRule(
+        "bleeding_disorder",
+        "bleeding_risk",
+        "pressure",
+        "Easy bruising or bleeding: no deep pressure",
+        "No deep or forceful pressure: bleeding disorder or low platelets.",
+    ),
+    _YesRule(
+        "osteoporosis",
+        "osteoporosis",
+        "pressure",
+        "Thin or weak bones: gentle pressure",
+        "No forceful pressure or joint manipulation: osteoporosis (fracture risk).",
+    ),
+    _YesRule(
+        "bone_cancer",
+        "bone_metastasis",
+        "pressure",
+        "Cancer in the bones: very gentle pressure only",
+        "No pressure over affected bones and no deep work anywhere without the oncologist's "
+        "agreement: fracture risk.",
+    ),
+    _YesRule(
+        "cancer_treatment",
+        "cancer_treatment",
+        "relative",
+        "Cancer treatment now or in the last year",
+        "Ask the oncologist before deep pressure; never press over a tumour.",
+    ),
+    _YesRule(
+        "heart_condition",
+        "heart_condition",
+        "relative",
+        "Heart condition",
+        "Check with the patient's doctor if unsure; keep heat short and mild and watch how the "
+        "patient feels.",
+    ),
+    _YesRule(
+        "diabetes",
+        "diabetes",
+        "relative",
+        "Diabetes",
+        "Check skin and feeling before work on the feet and legs; use gentle pressure on "
+        "fragile skin; take care with heat where feeling is reduced.",
+    ),
+    _YesRule(
+        "fragile_skin",
+        "fragile_skin",
+        "relative",
+        "Fragile skin",
+        "Light pressure and plenty of lubricant; avoid friction techniques.",
+    ),
+)
+
+
+def _firm_note(answers: Mapping[str, Any]) -> str:
+    if answers.get("history.pressure_preference") == "firm":
+        return " The patient prefers firm pressure: explain why it is lighter."
+    return ""
+
+
+def _yes_rules(answers: Mapping[str, Any]) -> list[Finding]:
     found = []
-    for name, code, title, advice in rules:
-        if _yes(answers, name):
+    for rule in _YES_RULES:
+        if _yes(answers, rule.name):
+            note = _firm_note(answers) if rule.kind == "pressure" else ""
             found.append(
                 Finding(
-                    code,
-                    "absolute",
-                    title,
-                    _said_yes([name]) + ".",
-                    advice,
-                    item_ids=_ids(name),
+                    rule.code,
+                    rule.kind,
+                    rule.title,
+                    _said_yes([rule.name]) + "." + note,
+                    rule.advice,
+                    item_ids=_ids(rule.name),
                 )
             )
     return found
@@ -319,6 +398,13 @@ def _local_and_heat(answers: Mapping[str, Any]) -> list[Finding]:
             "Varicose or inflamed veins",
             "No pressure over the affected veins; treat around them lightly.",
             "inflamed veins",
+        ),
+        (
+            "aneurysm",
+            "aneurysm",
+            "Aneurysm",
+            "No pressure over the aneurysm; no deep work on the abdomen if it is there.",
+            None,
         ),
     )
     for name, code, title, local_advice, heat_reason in rules:
@@ -395,34 +481,19 @@ def _surgery(answers: Mapping[str, Any]) -> list[Finding]:
     ]
 
 
-def _pressure_and_relative(answers: Mapping[str, Any]) -> list[Finding]:
+def _medicines(answers: Mapping[str, Any]) -> list[Finding]:
     found: list[Finding] = []
     meds = _medications(answers)
-    prefers_firm = answers.get("history.pressure_preference") == "firm"
-    firm_note = (
-        " The patient prefers firm pressure: explain why it is lighter." if (prefers_firm) else ""
-    )
     if "anticoagulant" in meds:
         found.append(
             Finding(
                 "anticoagulant",
                 "pressure",
                 "Blood thinner: no deep pressure",
-                "Takes blood thinners (anticoagulants)." + firm_note,
+                "Takes blood thinners (anticoagulants)." + _firm_note(answers),
                 "No deep or forceful pressure: anticoagulant (bruising and bleeding risk). Ask "
                 "the prescriber if unsure.",
                 item_ids=_ids("medications"),
-            )
-        )
-    if _yes(answers, "bleeding_disorder"):
-        found.append(
-            Finding(
-                "bleeding_risk",
-                "pressure",
-                "Easy bruising or bleeding: no deep pressure",
-                _said_yes(["bleeding_disorder"]) + "." + firm_note,
-                "No deep or forceful pressure: bleeding disorder or low platelets.",
-                item_ids=_ids("bleeding_disorder"),
             )
         )
     if _long_term_steroids(answers):
@@ -431,47 +502,12 @@ def _pressure_and_relative(answers: Mapping[str, Any]) -> list[Finding]:
                 "long_term_steroids",
                 "pressure",
                 "Long-term steroids: gentle pressure",
-                "Takes steroid medicine for 3 months or longer.",
+                "Takes steroid medicine for 3 months or longer." + _firm_note(answers),
                 "No deep or forceful pressure: long-term steroids weaken skin, tissue and bone.",
                 item_ids=_ids("medications", "steroid_duration"),
             )
         )
-    if _yes(answers, "osteoporosis"):
-        found.append(
-            Finding(
-                "osteoporosis",
-                "pressure",
-                "Thin or weak bones: gentle pressure",
-                _said_yes(["osteoporosis"]) + ".",
-                "No forceful pressure or joint manipulation: osteoporosis (fracture risk).",
-                item_ids=_ids("osteoporosis"),
-            )
-        )
-    if _yes(answers, "bone_cancer"):
-        found.append(
-            Finding(
-                "bone_metastasis",
-                "pressure",
-                "Cancer in the bones: very gentle pressure only",
-                _said_yes(["bone_cancer"]) + ".",
-                "No pressure over affected bones and no deep work anywhere without the "
-                "oncologist's agreement: fracture risk.",
-                item_ids=_ids("bone_cancer"),
-            )
-        )
-    if _yes(answers, "cancer_treatment"):
-        found.append(
-            Finding(
-                "cancer_treatment",
-                "relative",
-                "Cancer treatment now or in the last year",
-                _said_yes(["cancer_treatment"]) + ".",
-                "Ask the oncologist before deep pressure; never press over a tumour.",
-                item_ids=_ids("cancer_treatment"),
-            )
-        )
-    pain_meds = meds & {"painkiller", "anti_inflammatory", "muscle_relaxant"}
-    if pain_meds:
+    if meds & {"painkiller", "anti_inflammatory", "muscle_relaxant"}:
         found.append(
             Finding(
                 "pain_feedback",
@@ -483,34 +519,6 @@ def _pressure_and_relative(answers: Mapping[str, Any]) -> list[Finding]:
                 item_ids=_ids("medications"),
             )
         )
-    for name, code, title, advice in (
-        (
-            "heart_condition",
-            "heart_condition",
-            "Heart condition",
-            "Check with the patient's doctor if unsure; keep heat short and mild and watch how "
-            "the patient feels.",
-        ),
-        (
-            "diabetes",
-            "diabetes",
-            "Diabetes",
-            "Check skin and feeling before work on the feet and legs; use gentle pressure on "
-            "fragile skin; take care with heat where feeling is reduced.",
-        ),
-        (
-            "fragile_skin",
-            "fragile_skin",
-            "Fragile skin",
-            "Light pressure and plenty of lubricant; avoid friction techniques.",
-        ),
-    ):
-        if _yes(answers, name):
-            found.append(
-                Finding(
-                    code, "relative", title, _said_yes([name]) + ".", advice, item_ids=_ids(name)
-                )
-            )
     return found
 
 
@@ -523,7 +531,7 @@ def _pregnancy(answers: Mapping[str, Any]) -> list[Finding]:
     position = "Use side-lying positioning"
     if weeks is None or weeks >= PREGNANCY_SUPINE_WEEKS:
         position += (
-            "; do not have the patient lie flat on her back (from about "
+            "; do not have the patient lie flat on their back (from about "
             f"{PREGNANCY_SUPINE_WEEKS} weeks, or when the weeks are not known)"
         )
     found = []
@@ -534,7 +542,7 @@ def _pregnancy(answers: Mapping[str, Any]) -> list[Finding]:
                 "pregnancy_high_risk",
                 "precaution",
                 "Pregnancy with complications: clearance needed",
-                f"Pregnant{stage}; " + _said_yes(["pregnancy_complications"]).lower() + ".",
+                f"Pregnant{stage}. " + _said_yes(["pregnancy_complications"]) + ".",
                 "Get written clearance from the midwife or obstetrician before treatment. "
                 + position
                 + ".",
@@ -585,6 +593,30 @@ def _allergy(answers: Mapping[str, Any]) -> list[Finding]:
     ]
 
 
+def _comfort(answers: Mapping[str, Any]) -> list[Finding]:
+    notes = answers.get("history.comfort_notes")
+    if not notes:
+        return []
+    return [
+        Finding(
+            "comfort_request",
+            "precaution",
+            "Patient's request about touch and comfort",
+            f"The patient wrote: {notes}",
+            "Read and respect the request; ask before working near any area the patient named.",
+            item_ids=_ids("comfort_notes"),
+        )
+    ]
+
+
+def age_in_years(born: dt.date, on: dt.date) -> int:
+    """Whole years of age on ``on`` (a birthday on 29 February counts from 1 March)."""
+    years = on.year - born.year
+    if (on.month, on.day) < (born.month, born.day):
+        years -= 1
+    return years
+
+
 def evaluate(
     answers: Mapping[str, Any],
     *,
@@ -596,15 +628,20 @@ def evaluate(
 
     ``age`` is the patient's age in whole years (None if unknown).  The age thresholds are
     clinic settings (project decision 5, default under 20 or over 50).
+    Raw form answers are accepted too: they are validated first (a partial response is fine),
+    so a "yes" typed as a string can never slip past a rule.  Invalid answers raise
+    :class:`ResponseError`.
     """
+    answers = validate("history", answers, partial=True)
     found = (
         _red_flags(answers, age, red_flag_age_under, red_flag_age_over)
-        + _absolute(answers)
+        + _yes_rules(answers)
         + _local_and_heat(answers)
         + _surgery(answers)
-        + _pressure_and_relative(answers)
+        + _medicines(answers)
         + _pregnancy(answers)
         + _allergy(answers)
+        + _comfort(answers)
     )
     order = {kind: n for n, kind in enumerate(KINDS)}
     return sorted(found, key=lambda f: (not f.emergency, order[f.kind]))

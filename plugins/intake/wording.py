@@ -66,6 +66,9 @@ def _check_text(where: str, value: Any, problems: list[str]) -> str | None:
     if not value.strip():
         problems.append(f"{where}: the text is empty.")
         return None
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+        problems.append(f"{where}: the text contains control characters.")
+        return None
     if len(value) > MAX_TEXT_LENGTH:
         problems.append(
             f"{where}: the text is {len(value)} characters long; the limit is {MAX_TEXT_LENGTH}."

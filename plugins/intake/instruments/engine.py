@@ -74,29 +74,25 @@ def _to_int(value: Any) -> int:
 
 
 def _coerce_choice(item: Item, value: Any) -> int | str:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _Refused("Choose one of the listed answers.")
-    for opt in item.options:
-        if isinstance(opt.value, int) and not isinstance(value, str | int | float):
-            continue
-        if isinstance(opt.value, int):
-            try:
-                number = _to_int(value)
-            except _Refused:
-                continue
-            if number == opt.value:
-                return opt.value
-        elif isinstance(value, str) and value.strip() == opt.value:
-            return opt.value
-    if item.options and all(isinstance(o.value, int) for o in item.options):
+    values = item.option_values
+    if values and all(isinstance(v, int) for v in values):
         try:
             number = _to_int(value)
         except _Refused as exc:
             raise _Refused(f"{exc.message} Choose one of the listed answers.") from None
-        low = min(o.value for o in item.options)  # type: ignore[type-var]
-        high = max(o.value for o in item.options)  # type: ignore[type-var]
-        raise _Refused(f"{number} is out of range: choose a value from {low} to {high}.")
-    raise _Refused("Choose one of the listed answers.")
+        if number in values:
+            return number
+        low, high = min(values), max(values)  # type: ignore[type-var]
+        if number < low or number > high:  # type: ignore[operator]
+            raise _Refused(f"{number} is out of range: choose a value from {low} to {high}.")
+        raise _Refused(f"{number} is not one of the listed answers.")
+    text = str(value).strip()
+    for option_value in values:
+        if str(option_value) == text:
+            return option_value
+    raise _Refused(f"{text[:40]!r} is not one of the listed answers.")
 
 
 def _coerce(defn: InstrumentDefinition, item: Item, value: Any) -> Any:
@@ -105,6 +101,8 @@ def _coerce(defn: InstrumentDefinition, item: Item, value: Any) -> Any:
     kind = item.type
     if kind == "multichoice":
         values = list(value) if isinstance(value, list | tuple) else [value]
+        if len(values) > len(item.options):
+            raise _Refused("More answers were sent than there are choices.")
         chosen: set[int | str] = set()
         for v in values:
             if _is_blank(v):
@@ -175,24 +173,42 @@ def _coerce(defn: InstrumentDefinition, item: Item, value: Any) -> Any:
     raise _Refused(f"Unsupported item type {kind!r}.")  # pragma: no cover - guarded by types
 
 
-def _shown(item: Item, answers: Mapping[str, Any], visible: set[str]) -> bool:
+def _typed(defn: InstrumentDefinition, item_id: str, answers: Mapping[str, Any]) -> Any:
+    """The typed answer to ``item_id``, or None when it is blank or cannot be read."""
+    value = answers.get(item_id)
+    if _is_blank(value):
+        return None
+    try:
+        return _coerce(defn, defn.item(item_id), value)
+    except _Refused:
+        return None
+
+
+def _shown(
+    defn: InstrumentDefinition, item: Item, answers: Mapping[str, Any], visible: set[str]
+) -> bool:
     if item.show_if is None:
         return True
     source, allowed = item.show_if
-    if source not in visible or source not in answers:
+    if source not in visible:
         return False
-    answer = answers[source]
+    answer = _typed(defn, source, answers)
     if isinstance(answer, list):
         return any(a in allowed for a in answer)
-    return answer in allowed
+    return answer is not None and answer in allowed
 
 
-def visible_items(defn: InstrumentDefinition, answers: Mapping[str, Any]) -> list[Item]:
-    """Items asked given these (typed) answers, in definition order."""
+def visible_items(defn: InstrumentDefinition | str, answers: Mapping[str, Any]) -> list[Item]:
+    """Items asked given these answers, in definition order.
+
+    Answers may be typed (as :func:`validate` returns them) or raw form values ("yes", "3");
+    an unreadable answer counts as not given, so its follow-up questions stay hidden.
+    """
+    defn = _definition(defn)
     visible: set[str] = set()
     shown: list[Item] = []
     for item in defn.items:
-        if _shown(item, answers, visible):
+        if _shown(defn, item, answers, visible):
             visible.add(item.id)
             shown.append(item)
     return shown
@@ -228,8 +244,13 @@ def validate(
         )
     known = set(defn.item_ids)
     for key in answers:
-        if key not in known:
-            errors[str(key)[:80]] = f"{str(key)[:80]!r} is not an item of {defn.short_title}."
+        if key in known:
+            continue
+        name = str(key)[:80]
+        if name:
+            errors[name] = f"{name!r} is not an item of {defn.short_title}."
+        else:
+            errors.setdefault("", "An answer was sent without an item id.")
     typed: dict[str, Any] = {}
     item_errors: dict[str, str] = {}
     for item in defn.items:

@@ -54,11 +54,11 @@ def _yes_no(item_id: str, question: str, page: str, help: str = "", **kw) -> Ite
     return Item(f"history.{item_id}", question, "boolean", page=page, help=help, **kw)
 
 
-def _where(item_id: str, about: str, page: str) -> Item:
+def _where(item_id: str, about: str, page: str, question: str = "") -> Item:
     """A body-map follow-up question asked only after a "yes"."""
     return Item(
         f"history.{item_id}_regions",
-        f"Where on your body is the {about}? Choose all that apply.",
+        (question or f"Where on your body is the {about}?") + " Choose all that apply.",
         "multichoice",
         REGION_OPTIONS,
         required=False,
@@ -260,7 +260,7 @@ ITEMS: tuple[Item, ...] = (
         "Have you had radiation treatment (radiotherapy) in the last year?",
         _AREAS,
     ),
-    _where("radiation", "area that had radiation treatment", _AREAS),
+    _where("radiation", "", _AREAS, "Which parts of your body had radiation treatment?"),
     _yes_no(
         "healing_fracture",
         "Do you have a broken bone that is still healing?",
@@ -273,6 +273,13 @@ ITEMS: tuple[Item, ...] = (
         _AREAS,
     ),
     _where("varicose_veins", "vein problem", _AREAS),
+    _yes_no(
+        "aneurysm",
+        "Has a doctor told you that you have an aneurysm (a blood vessel with a weak, bulging "
+        "wall)?",
+        _AREAS,
+    ),
+    _where("aneurysm", "aneurysm", _AREAS),
     # --- Medicines ------------------------------------------------------------------------
     Item(
         "history.medications",
@@ -311,7 +318,7 @@ ITEMS: tuple[Item, ...] = (
         show_if=("history.recent_surgery", YES),
         page=_SURGERY,
     ),
-    _where("recent_surgery", "operation", _SURGERY),
+    _where("recent_surgery", "", _SURGERY, "Where on your body was the operation?"),
     Item(
         "history.surgery_details",
         "What was the operation for?",
@@ -368,6 +375,15 @@ ITEMS: tuple[Item, ...] = (
         required=False,
         page=_PREFS,
         help="You can change your mind at any time during treatment.",
+    ),
+    Item(
+        "history.comfort_notes",
+        "Are there any parts of your body you do not want touched, or anything else that would "
+        "help you feel safe and comfortable during treatment?",
+        "text",
+        max_length=1000,
+        required=False,
+        page=_PREFS,
     ),
     Item(
         "history.other_conditions",

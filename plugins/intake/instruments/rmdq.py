@@ -68,7 +68,7 @@ DEFINITION = InstrumentDefinition(
     score_label="Statements marked (0-24)",
     missing_rule=(
         "The patient marks the statements that apply today; an unanswered statement counts "
-        "as not marked, so there is always a score."
+        "as not marked. A form with no statement answered at all is not scored."
     ),
     scoring_rule="Score = number of statements marked, 0-24. Higher means more disability.",
     bands=(),

@@ -217,7 +217,7 @@ def test_rmdq_unanswered_statements_count_as_not_marked():
 
 
 def test_rmdq_range_is_0_to_24():
-    assert score("rmdq", {}).total == 0
+    assert score("rmdq", {"rmdq.1": 0}).total == 0
     assert score("rmdq", {f"rmdq.{n}": "1" for n in range(1, 25)}).total == 24
 
 
@@ -352,3 +352,44 @@ def test_mcid_needs_a_threshold():
 def test_change_reports_points_and_percent():
     assert change("odi", 40.0, 30.0) == (10.0, 25.0)
     assert change("nprs", 0, 2) == (-2.0, None)
+
+
+def test_rmdq_with_nothing_answered_is_not_scored():
+    with pytest.raises(ScoringError, match="no statement was answered") as info:
+        score("rmdq", {"rmdq.1": ""})
+    assert len(info.value.missing) == 24
+
+
+def test_odi_matches_an_exact_fraction_reference_on_random_responses():
+    import random
+    from fractions import Fraction
+
+    rng = random.Random(20260301)
+    for _ in range(500):
+        answers = {f"odi.{n}": rng.randint(0, 5) for n in range(1, 11)}
+        for dropped in rng.sample(range(1, 11), rng.randint(0, 2)):
+            del answers[f"odi.{dropped}"]
+        exact = Fraction(sum(answers.values()) * 100, 5 * len(answers))
+        # Half-up to one decimal, done on the exact fraction.
+        tenths = (exact * 10 * 2 + 1) // 2
+        expected = float(Fraction(tenths, 10))
+        result = score("odi", answers)
+        assert result.total == expected, answers
+        assert 0 <= result.total <= 100
+
+
+def test_sbst_risk_matches_the_keele_rule_on_every_response():
+    import itertools
+
+    for agrees in itertools.product((0, 1), repeat=8):
+        for item9 in range(5):
+            answers = {f"sbst.{n}": v for n, v in enumerate(agrees, start=1)} | {"sbst.9": item9}
+            total = sum(agrees) + (item9 >= 3)
+            psychosocial = sum(agrees[4:]) + (item9 >= 3)
+            expected = "low" if total <= 3 else ("high" if psychosocial >= 4 else "medium")
+            result = score("sbst", answers)
+            assert (result.total, result.subscales["psychosocial"], result.risk) == (
+                total,
+                psychosocial,
+                expected,
+            )
