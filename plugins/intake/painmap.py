@@ -69,7 +69,7 @@ class Shape:
 # sides, so on the front view the patient's left is on the viewer's right.
 _FRONT = {
     "head": (45, 5, 30, 30),
-    "neck_front": (52, 36, 8, 10),
+    "neck_front": (50, 35, 10, 12),
     "shoulder_front": (24, 48, 18, 14),
     "chest": (43, 50, 17, 30),
     "arm_front": (12, 64, 14, 70),
@@ -81,8 +81,8 @@ _FRONT = {
     "foot": (40, 272, 18, 16),
 }
 _BACK = {
-    "neck": (52, 36, 8, 10),
-    "shoulder": (26, 48, 22, 16),
+    "neck": (50, 34, 10, 14),
+    "shoulder": (22, 50, 18, 14),
     "upper_back": (42, 50, 18, 16),
     "mid_back": (42, 68, 18, 24),
     "lower_back": (42, 94, 18, 26),
