@@ -144,6 +144,51 @@ def bundled_plugin_names() -> list[str]:
     )
 
 
+def disabled_plugin_migrations(registry: PluginRegistry) -> list[Path]:
+    """Migration folders of installed plugins that are not enabled.
+
+    Alembic must still know their revisions: a database upgraded while a plugin was
+    enabled records that plugin's revision, and without its folder every later
+    ``db upgrade`` would fail to locate it.  Their branches are never upgraded.
+    """
+    folders: list[Path] = []
+    available = discover()
+    for name, loaded in registry.plugins.items():
+        if loaded.status == "enabled" or name not in available:
+            continue
+        try:
+            manifest = available[name].load()
+        except Exception:  # noqa: BLE001 -- a broken disabled plugin must not block migrations
+            log.warning("could not read migrations of disabled plugin %r", name)
+            continue
+        folder = getattr(manifest, "migrations", None)
+        if folder and Path(folder).is_dir():
+            folders.append(Path(folder))
+    return folders
+
+
+def migration_filter(registry: PluginRegistry):
+    """Alembic ``include_object`` for autogenerate: judge only the core and enabled plugins.
+
+    Skipped: tables in the database that no loaded model describes, and tables of
+    plugins that are installed but not enabled (plugin tables carry the
+    ``<plugin>_`` prefix), whose models may be imported but are not ours to migrate.
+    """
+    not_enabled = {name for name, p in registry.plugins.items() if p.status != "enabled"}
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        if type_ == "table":
+            if reflected and compare_to is None:
+                return False
+            table_name = name
+        else:
+            table = getattr(obj, "table", None)
+            table_name = table.name if table is not None else ""
+        return table_name.split("_", 1)[0] not in not_enabled
+
+    return include_object
+
+
 def _distribution_name(ep: EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     return dist.metadata["Name"] if dist is not None else "unknown"

@@ -16,12 +16,8 @@ from sqlalchemy.engine import make_url
 from clinic.audit.service import record, verify_chain
 from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.plugins import migration_filter
 from clinic.testing import make_patient, make_user, test_database_url
-
-
-def _include(obj, name, type_, reflected, compare_to):
-    # Same rule as migrations/env.py: tables of plugins not enabled are not ours to judge.
-    return not (type_ == "table" and reflected and compare_to is None)
 
 
 def test_models_and_migrations_agree(app):
@@ -29,7 +25,11 @@ def test_models_and_migrations_agree(app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
-            opts={"compare_type": True, "include_object": _include, "target_metadata": db.metadata},
+            opts={
+                "compare_type": True,
+                "include_object": migration_filter(app.extensions["clinic"]),
+                "target_metadata": db.metadata,
+            },
         )
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations disagree: {diff}"
@@ -56,7 +56,9 @@ def empty_database_url(tmp_path):
 
 
 def _heads_applied(app) -> tuple[set, set]:
-    """(revisions applied, head revisions): applied includes what the recorded heads imply.
+    """(revisions applied, heads of core and enabled plugins).
+
+    Applied includes what the recorded heads imply.
 
     A plugin branch ``depends_on`` the core, so the database records only the plugin's
     head; the core revision it depends on is applied all the same.
@@ -77,7 +79,8 @@ def _heads_applied(app) -> tuple[set, set]:
                 stack.append(parent)
             elif parent:
                 stack.extend(parent)
-    return applied, set(script.get_heads())
+    targets = {script.get_revision(t).revision for t in config.attributes["clinic_upgrade_targets"]}
+    return applied, targets
 
 
 def test_plain_db_upgrade_brings_core_and_every_enabled_plugin_to_head(
@@ -103,7 +106,7 @@ def test_upgrading_a_populated_database_keeps_every_row(app_factory, empty_datab
         for _ in range(10):
             record("patient.search")
         db.session.commit()
-        upgrade(revision="heads")  # now enable every plugin's branch
+        upgrade()  # now every enabled plugin's branch
         assert db.session.scalar(select(func.count(Patient.id))) == 25
         report = verify_chain()
         assert report.ok and report.checked == 10

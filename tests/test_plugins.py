@@ -164,7 +164,7 @@ def test_a_third_party_plugin_adds_its_table_nav_and_panel(sticky_installed, app
     loaded = app.extensions["clinic"].plugins["sticky"]
     assert (loaded.status, loaded.distribution) == ("enabled", "clinic-sticky-notes")
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()  # what `flask --app wsgi db upgrade` does: core + enabled plugins
         try:
             assert "sticky_notes" in sa_inspect(db.engine).get_table_names()
             from clinic_sticky.models import StickyNote
@@ -185,4 +185,23 @@ def test_a_third_party_plugin_adds_its_table_nav_and_panel(sticky_installed, app
             assert "sticky.add" in listing and "patient_chart_panels" in listing
         finally:
             db.session.rollback()
+            downgrade(revision="sticky@base")
+
+
+def test_db_upgrade_still_works_after_a_migrated_plugin_is_disabled(sticky_installed, app_factory):
+    from flask_migrate import downgrade, upgrade
+
+    with_sticky = app_factory(CLINIC_PLUGINS=["sticky"])
+    with with_sticky.app_context():
+        upgrade()
+        db.session.remove()
+    try:
+        without = app_factory(CLINIC_PLUGINS=[])
+        result = without.test_cli_runner().invoke(args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        with without.app_context():
+            # The disabled plugin's table and rows are left alone, not dropped.
+            assert "sticky_notes" in sa_inspect(db.engine).get_table_names()
+    finally:
+        with with_sticky.app_context():
             downgrade(revision="sticky@base")
