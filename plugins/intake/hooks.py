@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask import render_template
-
 from clinic.contributions import (
     AuditEventType,
     ChartPanel,
@@ -196,5 +194,8 @@ def patient_outcome_measures(patient):
     return measures
 
 
-def render_panel(template: str, **context) -> str:
-    return render_template(template, **context)
+@hookimpl
+def demo_patient_history(patient, rng):
+    from plugins.intake import demo
+
+    demo.add_history(patient, rng)

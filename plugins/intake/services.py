@@ -297,11 +297,11 @@ def submit_run(run: IntakeRun, patient, *, entered_by_kind: str, user=None) -> S
             pack_row = active_pack_row(step) if defn.requires_wording_pack else None
             response.wording_pack_version = pack_row.pack_version if pack_row else None
             if defn.kind == "scored":
-                _apply_score(response, step, answers)
+                apply_score(response, step, answers)
         db.session.add(response)
         db.session.flush()
         if step == "history":
-            _add_findings(response, patient, answers, now.date())
+            add_findings(response, patient, answers, now.date())
         submission.responses.append(response)
     run.status = "complete"
     run.finished_at = now
@@ -309,7 +309,7 @@ def submit_run(run: IntakeRun, patient, *, entered_by_kind: str, user=None) -> S
     return submission
 
 
-def _apply_score(response: IntakeResponse, step: str, answers: dict[str, Any]) -> None:
+def apply_score(response: IntakeResponse, step: str, answers: dict[str, Any]) -> None:
     try:
         result = score(step, answers)
     except (ScoringError, ResponseError) as exc:
@@ -324,7 +324,7 @@ def _apply_score(response: IntakeResponse, step: str, answers: dict[str, Any]) -
     response.missing = to_json(list(result.missing))
 
 
-def _add_findings(response: IntakeResponse, patient, answers: dict[str, Any], today) -> None:
+def add_findings(response: IntakeResponse, patient, answers: dict[str, Any], today) -> None:
     findings = evaluate(
         answers,
         age=patient.age_on(today),

@@ -158,3 +158,27 @@ def test_intake_works_with_every_other_plugin_disabled(app_factory):
     assert alone.extensions["clinic"].plugins["intake"].status == "enabled"
     enabled = [n for n, p in alone.extensions["clinic"].plugins.items() if p.status == "enabled"]
     assert enabled == ["intake"]
+
+
+def test_demo_history_is_scored_and_repeatable(app):
+    import random
+
+    from plugins.intake.hooks import demo_patient_history
+
+    def build(seed):
+        patient = make_patient()
+        demo_patient_history(patient=patient, rng=random.Random(seed))
+        db.session.commit()
+        return [
+            (r.instrument_id, r.total)
+            for r in db.session.scalars(
+                select(IntakeResponse)
+                .where(IntakeResponse.patient_id == patient.id)
+                .order_by(IntakeResponse.id)
+            )
+        ]
+
+    seed = next(s for s in range(50) if random.Random(s).random() >= 0.3)
+    first, second = build(seed), build(seed)
+    assert first == second and first
+    assert all(total is not None for name, total in first if name != "history")
