@@ -19,6 +19,7 @@ EVENTS = {
     "intake.run_start": "Started an intake packet",
     "intake.start_refused": "Refused to start an intake packet",
     "intake.run_cancel": "Cancelled an open intake packet",
+    "intake.run_rearm": "Gave an open intake packet a new tablet code",
     "intake.cancel_refused": "Refused to cancel an intake packet",
     "intake.handover": "Handed this device to the patient for an intake packet",
     "intake.tablet_open": "A tablet opened an intake packet and was bound to it",

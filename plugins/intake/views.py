@@ -223,6 +223,35 @@ def cancel(patient_id: int, run_id: int):
     return redirect(url_for("intake.patient_page", patient_id=patient.id))
 
 
+@bp.route("/patients/<int:patient_id>/runs/<int:run_id>/tablet", methods=["POST"])
+@require("intake.enter")
+def rearm(patient_id: int, run_id: int):
+    """Continue an open packet on a tablet with a fresh code: answers saved so far are
+    kept; the old token and any device bound to it stop working."""
+    patient = patient_or_404(patient_id)
+    run = run_or_404(patient, run_id)
+    form = ClinicForm()
+    if not form.validate_on_submit() or run.status != "open":
+        record_and_commit(
+            "intake.start_refused",
+            patient_id=patient.id,
+            object_type="intake_run",
+            object_id=run.id,
+            outcome="refused",
+            detail={"reason": "continue on tablet", "status": run.status},
+        )
+        flash("Only an open packet can be continued on a tablet.", "error")
+        return redirect(url_for("intake.patient_page", patient_id=patient.id))
+    run.mode = "tablet"
+    run.device_hash = None
+    run.opened_at = None
+    token, code = services.arm_tablet(run, with_code=True)
+    services.audit("intake.run_rearm", run)
+    db.session.commit()
+    session["intake_handover"] = {"run": run.id, "token": token, "code": code}
+    return redirect(url_for("intake.handover", patient_id=patient.id, run_id=run.id))
+
+
 # -- staff entry of a paper form --------------------------------------------------
 
 

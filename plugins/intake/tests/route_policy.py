@@ -108,6 +108,7 @@ RULES = [
     RouteRule("intake.staff_submit", "POST", **_ENTER_POST),
     RouteRule("intake.blank_pdf", "GET", **_VIEW),
     RouteRule("intake.cancel", "POST", **_ENTER_POST),
+    RouteRule("intake.rearm", "POST", **_ENTER_POST),
     RouteRule("intake.response_detail", "GET", **_HISTORY),
     RouteRule("intake.response_fhir", "GET", **_HISTORY),
     RouteRule("intake.run_pdf", "GET", **_HISTORY),

@@ -170,3 +170,38 @@ def test_script_in_free_text_is_stored_as_text_and_shown_escaped(signed_in):
     assert page.status_code == 200
     assert payload not in page.text
     assert "&lt;script&gt;" in page.text
+
+
+def test_open_packet_continues_on_a_new_tablet_keeping_answers(app, signed_in):
+    staff, _user = signed_in("front-desk")
+    patient = make_patient()
+    url, _code = start_other(staff, patient)
+    first_tablet = app.test_client()
+    first_tablet.get(url)
+    assert first_tablet.post_form(url + "page/0", {"q-nprs__now": "3"}).status_code == 302
+    run = db.session.scalars(select(IntakeRun).where(IntakeRun.patient_id == patient.id)).one()
+    moved = staff.post_form(f"/intake/patients/{patient.id}/runs/{run.id}/tablet")
+    assert moved.status_code == 302
+    page = staff.get(moved.headers["Location"]).text
+    new_url = re.search(r"<code>https?://[^/]+(/intake/tablet/p\d+/[^<]+/)</code>", page).group(1)
+    assert new_url != url
+    assert first_tablet.get(url).status_code == 404  # the old token is gone
+    second_tablet = app.test_client()
+    assert 'value="3" checked' in second_tablet.get(new_url + "page/0").text
+
+
+def test_token_lifetime_is_a_setting(app_factory, monkeypatch):
+    from clinic.testing import make_user
+    from plugins.intake import services
+    from plugins.intake.packets import BUNDLED_PACKETS
+
+    monkeypatch.setenv("CLINIC_INTAKE_TOKEN_MINUTES", "5")
+    short = app_factory()
+    with short.app_context():
+        patient = make_patient()
+        user = make_user("front-desk")
+        run = services.start_run(patient, BUNDLED_PACKETS[1], "tablet", user)
+        services.arm_tablet(run, with_code=False)
+        lifetime = run.expires_at - run.started_at
+        assert dt.timedelta(minutes=4) < lifetime <= dt.timedelta(minutes=5, seconds=5)
+        db.session.rollback()
