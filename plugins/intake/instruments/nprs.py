@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .types import Band, InstrumentDefinition, Item, Option
+from .types import Band, InstrumentDefinition, Item, Option, Subscale
 
 
 def _scale(low: str, high: str) -> tuple[Option, ...]:
@@ -59,6 +59,10 @@ DEFINITION = InstrumentDefinition(
     scoring_rule=(
         "The score is the pain-now rating. The lowest and highest ratings in the last 24 hours "
         "are reported beside it when answered."
+    ),
+    subscales=(
+        Subscale("best", "Lowest pain in the last 24 hours", ("nprs.best",)),
+        Subscale("worst", "Highest pain in the last 24 hours", ("nprs.worst",)),
     ),
     bands=(
         Band("none", 0),

@@ -393,3 +393,12 @@ def test_sbst_risk_matches_the_keele_rule_on_every_response():
                 psychosocial,
                 expected,
             )
+
+
+def test_reported_subscales_are_the_declared_ones():
+    from plugins.intake.instruments import get
+
+    nprs = score("nprs", {"nprs.now": 5, "nprs.best": 2, "nprs.worst": 8})
+    assert set(nprs.subscales) == {s.id for s in get("nprs").subscales}
+    sbst = score("sbst", {f"sbst.{n}": 0 for n in range(1, 10)})
+    assert set(sbst.subscales) == {s.id for s in get("sbst").subscales}
