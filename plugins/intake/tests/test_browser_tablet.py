@@ -69,7 +69,7 @@ def test_tablet_path_new_back_pain_patient(browser_page, live_server):
 
     # Consent.
     expect(page.get_by_text("I have read the consent text above")).to_be_visible()
-    group(page, "I have read the consent text above").get_by_label("Yes").check()
+    page.get_by_label("I have read the consent text above and I agree to treatment.").check()
     page.get_by_label("Type your full name to sign").fill("Robin Tablet")
     page.get_by_label("Date", exact=True).fill(dt.date.today().isoformat())
     save(page)

@@ -121,3 +121,24 @@ def test_a_submitted_packet_cannot_be_submitted_again(signed_in):
     assert again.status_code == 404
     count = db.session.scalars(select(IntakeResponse).where(IntakeResponse.run_id == run_id))
     assert len(count.all()) == 3
+
+
+def test_packet_is_not_complete_while_the_consent_is_unsigned(signed_in):
+    client, _user = signed_in("front-desk")
+    patient = make_patient()
+    run = start_staff_run(client, patient)
+    fill_run(
+        client,
+        run.id,
+        staff_page_url(patient, run),
+        {"consent": {"consent.agree": None, "consent.signature": None}},
+    )
+    response = client.post_form(f"/intake/patients/{patient.id}/runs/{run.id}/submit")
+    assert response.status_code == 422
+    assert "Consent to treatment" in response.text
+    db.session.expire_all()
+    assert db.session.get(IntakeRun, run.id).status == "open"
+    assert db.session.scalars(select(IntakeResponse)).all() == []
+    assert db.session.scalars(
+        select(AuditEvent).where(AuditEvent.event_type == "intake.submit_refused")
+    ).all()
