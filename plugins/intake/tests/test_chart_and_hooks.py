@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from clinic.audit.models import AuditEvent
@@ -182,3 +183,65 @@ def test_demo_history_is_scored_and_repeatable(app):
     first, second = build(seed), build(seed)
     assert first == second and first
     assert all(total is not None for name, total in first if name != "history")
+
+
+@pytest.mark.parametrize(
+    ("kind", "emergency", "level"),
+    [
+        ("red_flag", True, "emergency"),
+        ("red_flag", False, "danger"),
+        ("absolute", False, "danger"),
+        ("precaution", False, "warning"),
+        ("relative", False, "warning"),
+        ("local", False, "warning"),
+        ("heat", False, "warning"),
+        ("pressure", False, "warning"),
+    ],
+)
+def test_each_kind_of_finding_becomes_an_alert_with_its_advice(app, kind, emergency, level):
+    from clinic.testing import make_user
+    from plugins.intake.models import IntakeFindingReview, utcnow
+
+    patient = make_patient()
+    therapist = make_user("therapist", display_name="Tess Therapist")
+    history = IntakeResponse(
+        patient_id=patient.id,
+        instrument_id="history",
+        instrument_version="1.0",
+        answers="{}",
+        entered_by_kind="patient",
+        entered_at=utcnow(),
+    )
+    db.session.add(history)
+    db.session.flush()
+    finding = IntakeFinding(
+        response_id=history.id,
+        patient_id=patient.id,
+        code=f"test_{kind}",
+        kind=kind,
+        title=f"Title {kind}",
+        message=f"Answered yes to {kind}.",
+        advice=f"Advice {kind}.",
+        emergency=emergency,
+    )
+    db.session.add(finding)
+    db.session.commit()
+    alerts = registry(app).collect("patient_alerts", patient=patient)
+    assert [(a.level, a.title, a.action) for a in alerts] == [
+        (level, f"Title {kind}", f"Advice {kind}.")
+    ]
+    assert "Not yet reviewed." in alerts[0].detail
+    assert alerts[0].permission == "intake.view"
+    db.session.add(
+        IntakeFindingReview(
+            finding_id=finding.id,
+            patient_id=patient.id,
+            action="reviewed",
+            recorded_by_id=therapist.id,
+            recorded_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    db.session.expire_all()
+    alerts = registry(app).collect("patient_alerts", patient=patient)
+    assert "Reviewed by Tess Therapist" in alerts[0].detail
