@@ -112,6 +112,11 @@ def render_page(run, patient, page, pages, flow: Flow, *, values=None, errors=No
         items=visible_on_page(page, answers) if defn else [],
         values=values if values is not None else answers,
         errors=errors or {},
+        other_errors=[
+            (item_label(page.step, k), v)
+            for k, v in (errors or {}).items()
+            if k and k not in {i.id for i in page.items} and page.step != PAIN_DIAGRAM
+        ],
         form=PageForm(),
         field_name=field_name,
         pain_field=pain_field,
@@ -232,6 +237,19 @@ def answer_text(item, value, texts: dict[str, str] | None = None) -> str:
     return str(value)
 
 
+def item_label(step: str, item_id: str) -> str:
+    """The words a person sees for an item (pack wording when loaded)."""
+    if not step or not item_id or step == PAIN_DIAGRAM:
+        from clinic.anatomy import region_label
+
+        return region_label(item_id) if item_id else ""
+    defn = get_definition(step)
+    if item_id not in {i.id for i in defn.items}:
+        return item_id
+    pack = services.active_pack(step)
+    return (pack.texts.get(item_id) if pack else None) or defn.item(item_id).label
+
+
 def handle_review(run, patient, flow: Flow, *, problems=None, status=200):
     if flow.audit_reads and not problems and status == 200:
         services.audit("intake.entry_view", run, detail={"page": "review"})
@@ -245,6 +263,7 @@ def handle_review(run, patient, flow: Flow, *, problems=None, status=200):
         rows=review_rows(run),
         problems=problems or {},
         step_title=services.step_title,
+        item_label=item_label,
         form=PageForm(),
     ), status
 

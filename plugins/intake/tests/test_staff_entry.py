@@ -90,6 +90,7 @@ def test_packet_with_missing_required_answers_is_not_completed(signed_in):
     response = client.post_form(f"/intake/patients/{patient.id}/runs/{run.id}/submit")
     assert response.status_code == 422
     assert "still needed" in response.text
+    assert "how bad is your pain right now?" in response.text  # the question, not its id
     db.session.expire_all()
     assert db.session.get(IntakeRun, run.id).status == "open"
     assert db.session.scalars(select(IntakeResponse)).all() == []
