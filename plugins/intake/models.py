@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     Date,
     DateTime,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -207,3 +209,37 @@ class IntakeWordingPack(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     uploaded_by = relationship("User", foreign_keys=[uploaded_by_id])
+
+
+# Submitted answers, the findings raised from them and the reviews recorded against
+# them are clinical records: the database refuses to change or delete them.
+APPEND_ONLY_TABLES = ("intake_responses", "intake_findings", "intake_finding_reviews")
+
+
+def append_only_ddl() -> dict[str, dict[str, list[str]]]:
+    """Trigger DDL, by table then dialect, in creation order; used by the models
+    (create_all) and by the migration."""
+    function = (
+        "CREATE OR REPLACE FUNCTION intake_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'intake records are append-only'; END; $$ LANGUAGE plpgsql"
+    )
+    ddl: dict[str, dict[str, list[str]]] = {}
+    for table in APPEND_ONLY_TABLES:
+        sqlite = [
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} "
+            f"ON {table} BEGIN SELECT RAISE(ABORT, 'intake records are append-only'); END"
+            for action in ("UPDATE", "DELETE")
+        ]
+        postgres = [
+            function,
+            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION intake_append_only()",
+        ]
+        ddl[table] = {"sqlite": sqlite, "postgresql": postgres}
+    return ddl
+
+
+for _model in (IntakeResponse, IntakeFinding, IntakeFindingReview):
+    for _dialect, _statements in append_only_ddl()[_model.__tablename__].items():
+        for _sql in _statements:
+            event.listen(_model.__table__, "after_create", DDL(_sql).execute_if(dialect=_dialect))

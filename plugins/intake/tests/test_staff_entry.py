@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from clinic.audit.models import AuditEvent
@@ -143,3 +144,21 @@ def test_packet_is_not_complete_while_the_consent_is_unsigned(signed_in):
     assert db.session.scalars(
         select(AuditEvent).where(AuditEvent.event_type == "intake.submit_refused")
     ).all()
+
+
+def test_submitted_responses_cannot_be_changed_or_deleted_in_the_database(signed_in):
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DatabaseError
+
+    from plugins.intake.tests.helpers import complete_packet
+
+    client, _user = signed_in("front-desk")
+    patient = make_patient()
+    complete_packet(client, patient, "followup")
+    with pytest.raises(DatabaseError):
+        db.session.execute(update(IntakeResponse).values(total=0))
+    db.session.rollback()
+    with pytest.raises(DatabaseError):
+        db.session.execute(delete(IntakeResponse))
+    db.session.rollback()
+    assert len(db.session.scalars(select(IntakeResponse)).all()) == 3

@@ -137,6 +137,12 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_intake_finding_reviews_patient_id'), ['patient_id'], unique=False)
 
     # ### end Alembic commands ###
+    from plugins.intake.models import append_only_ddl
+
+    dialect = op.get_bind().dialect.name
+    for statements in append_only_ddl().values():
+        for statement in statements.get(dialect, ()):
+            op.execute(statement)
 
 
 def downgrade():
@@ -167,3 +173,5 @@ def downgrade():
     op.drop_table('intake_runs')
     op.drop_table('intake_packets')
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS intake_append_only()")
