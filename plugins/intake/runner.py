@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import redirect, render_template, request
+from flask import flash, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from clinic.anatomy import BODY_REGIONS
 from clinic.audit.service import record_and_commit
 from clinic.extensions import db
-from clinic.forms import ClinicForm
+from clinic.forms import ClinicForm, take_draft
 from plugins.intake import painmap, services
 from plugins.intake.instruments import get as get_definition
 from plugins.intake.instruments.engine import ResponseError
@@ -143,6 +143,14 @@ def handle_page(run, patient, number: int, flow: Flow):
         if flow.audit_reads:
             services.audit("intake.entry_view", run, detail={"page": number})
             db.session.commit()
+        # Answers typed when a staff session timed out come back once, unsaved.
+        draft = take_draft(request.path)
+        if draft is not None:
+            flash(
+                "Your session had timed out; what you typed has been put back. Check it and save.",
+                "info",
+            )
+            return render_page(run, patient, page, pages, flow, values=read_page(page, draft))
         return render_page(run, patient, page, pages, flow)
     form = PageForm()
     if not form.validate_on_submit():

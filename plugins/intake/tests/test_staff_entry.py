@@ -162,3 +162,18 @@ def test_submitted_responses_cannot_be_changed_or_deleted_in_the_database(signed
         db.session.execute(delete(IntakeResponse))
     db.session.rollback()
     assert len(db.session.scalars(select(IntakeResponse)).all()) == 3
+
+
+def test_answers_typed_before_a_session_timeout_come_back_once(signed_in):
+    from clinic.auth.models import FormDraft
+
+    client, user = signed_in("front-desk")
+    patient = make_patient()
+    run = start_staff_run(client, patient, packet="followup")
+    path = f"/intake/patients/{patient.id}/runs/{run.id}/page/0"
+    db.session.add(FormDraft(user_id=user.id, path=path, data=json.dumps([["q-nprs__now", "8"]])))
+    db.session.commit()
+    first = client.get(path)
+    assert 'value="8" checked' in first.text
+    assert "put back" in first.text
+    assert 'value="8" checked' not in client.get(path).text
