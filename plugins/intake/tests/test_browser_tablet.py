@@ -74,7 +74,14 @@ def test_tablet_path_new_back_pain_patient(browser_page, live_server):
     page.get_by_label("Date", exact=True).fill(dt.date.today().isoformat())
     save(page)
 
-    # Pain diagram: tap two regions, then rate them.
+    # Pain diagram: the keyboard can mark a region too (Enter on a focused region)...
+    page.locator("a[data-region=neck_l]").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Neck, left", exact=True)).to_have_value("5")
+    page.locator("a[data-region=neck_l]").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Neck, left", exact=True)).to_have_value("")
+    # ...and a tap or click marks it; then rate the marked regions.
     page.locator("a[data-region=lower_back_l]").click()
     page.locator("a[data-region=buttock_r]").click()
     page.get_by_label("Lower back, left", exact=True).fill("7")

@@ -63,6 +63,12 @@ def test_hand_over_signs_staff_out_and_tablet_completes_packet_once(signed_in, a
     fill_run(client, run.id, lambda n: f"{start_url}page/{n}")
     review = client.get(f"{start_url}review")
     assert review.status_code == 200
+    # No way out: every link and form on tablet pages stays inside this packet.
+    for html in (start.text, review.text, client.get(f"{start_url}page/0").text):
+        for target in re.findall(r'(?:href|action)="([^"]+)"', html):
+            assert target.startswith((start_url, "#", "/static/", "/intake/static/", "data:")), (
+                target
+            )
     done = client.post_form(f"{start_url}submit")
     assert done.status_code == 302
     thanks = client.get(done.headers["Location"])

@@ -16,6 +16,12 @@ from plugins.intake.tests.helpers import complete_packet
 from plugins.intake.wording import placeholder_pack
 
 
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
 def upload(client, instrument, raw: bytes, filename="pack.json"):
     """Post the upload form; the body is built here so large files stay in memory."""
     boundary = "intake-test-boundary"
@@ -135,9 +141,13 @@ def test_blank_and_filled_packets_print_as_pdf(signed_in):
     patient = make_patient()
     blank = client.get(f"/intake/patients/{patient.id}/packets/new_back_pain/blank.pdf")
     assert blank.status_code == 200 and blank.data.startswith(b"%PDF")
+    text = pdf_text(blank.data)
+    assert "New back-pain patient" in text and patient.full_name in text
+    assert "Validated wording not loaded" in text
     run_id = complete_packet(client, patient, "new_back_pain")
     filled = client.get(f"/intake/patients/{patient.id}/completed/{run_id}/print.pdf")
     assert filled.status_code == 200 and filled.data.startswith(b"%PDF")
+    assert "Lower back, left" in pdf_text(filled.data)
     prints = db.session.scalars(
         select(AuditEvent).where(AuditEvent.event_type == "pdf.print")
     ).all()
