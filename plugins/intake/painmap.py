@@ -115,9 +115,15 @@ def shapes(view: str) -> list[Shape]:
     return [s for s in SHAPES if s.view == view]
 
 
-def intensity_class(rating: int | None) -> str:
-    """A CSS class for a rating; the number is always printed beside it too."""
-    if rating is None:
+def intensity_class(rating: int | str | None) -> str:
+    """A CSS class for a rating; the number is always printed beside it too.
+
+    Form strings are accepted (a refused page is redrawn from what was typed); anything
+    that is not a rating from 0 to 10 draws as unmarked.
+    """
+    if isinstance(rating, str):
+        rating = int(rating) if rating.strip().isdigit() else None
+    if rating is None or isinstance(rating, bool) or not 0 <= rating <= MAX_RATING:
         return "pain-none"
     if rating == 0:
         return "pain-0"
@@ -137,6 +143,6 @@ FILLS = {
 }
 
 
-def intensity_fill(rating: int | None) -> str:
+def intensity_fill(rating: int | str | None) -> str:
     """Fill colour for a region; the rating is always written on it too (not colour alone)."""
     return FILLS[intensity_class(rating)]

@@ -54,6 +54,13 @@ def test_intensity_classes_follow_the_nprs_bands():
     ]
 
 
+def test_typed_values_draw_safely_even_when_invalid():
+    assert painmap.intensity_class("7") == "pain-severe"
+    assert [painmap.intensity_class(v) for v in ("12", "x", "", "-1", 11, True)] == [
+        "pain-none"
+    ] * 6
+
+
 def test_bundled_packets_match_the_issue():
     by_code = {p.code: p for p in BUNDLED_PACKETS}
     assert by_code["new_back_pain"].title == "New back-pain patient"

@@ -177,3 +177,45 @@ def test_answers_typed_before_a_session_timeout_come_back_once(signed_in):
     assert 'value="8" checked' in first.text
     assert "put back" in first.text
     assert 'value="8" checked' not in client.get(path).text
+
+
+def test_pain_diagram_page_works_without_scripts_every_region_has_a_labelled_input(signed_in):
+    from clinic.anatomy import BODY_REGIONS
+
+    client, _user = signed_in("front-desk")
+    patient = make_patient()
+    run = start_staff_run(client, patient)
+    pain_page = next(
+        n
+        for n in range(12)
+        if "Where does it hurt?" in client.get(staff_page_url(patient, run)(n)).text
+    )
+    html = client.get(staff_page_url(patient, run)(pain_page)).text
+    for region in BODY_REGIONS:
+        assert f'<label for="pain-{region.code}">{region.label}</label>' in html
+        assert f'href="#pain-{region.code}"' in html  # the outline jumps to the input
+    refused = client.post_form(staff_page_url(patient, run)(pain_page), {"pain-neck_l": "12"})
+    assert refused.status_code == 422
+    assert "0 to 10" in refused.text
+
+
+@pytest.mark.parametrize("junk", ["999", "-1", "<b>x</b>", "x" * 5000, "true", "2.5", " "])
+def test_junk_on_any_page_is_refused_or_stored_never_a_server_error(signed_in, junk):
+    from plugins.intake import services
+    from plugins.intake.runner import field_name, pain_field
+
+    client, _user = signed_in("front-desk")
+    patient = make_patient()
+    run = start_staff_run(client, patient)
+    for page in services.run_pages(run):
+        if page.items:
+            data = {field_name(item.id): junk for item in page.items}
+        else:
+            data = {pain_field("neck_l"): junk, pain_field("calf_r"): junk}
+        response = client.post_form(staff_page_url(patient, run)(page.number), data)
+        assert response.status_code in (302, 422), (page, response.status_code)
+        assert "<b>x</b>" not in response.text
+    assert client.post_form(f"/intake/patients/{patient.id}/runs/{run.id}/submit").status_code in (
+        302,
+        422,
+    )
