@@ -178,3 +178,40 @@ def test_admin_configures_a_packet_and_staff_can_start_it(signed_in):
     complete_packet(client, patient, "pain_check")
     kinds = set(db.session.scalars(select(IntakeResponse.instrument_id)))
     assert kinds == {"pain_diagram", "nprs"}
+
+
+def test_upload_for_an_instrument_without_packs_is_refused(signed_in):
+    admin, _admin = signed_in("admin")
+    response = upload(admin, "history", placeholder_pack("odi"))
+    assert response.status_code == 422
+    assert db.session.scalars(select(IntakeWordingPack)).all() == []
+
+
+def test_bad_review_input_is_refused_with_messages(signed_in):
+    from plugins.intake.models import IntakeFinding
+
+    therapist, _user = signed_in("therapist")
+    patient = make_patient()
+    complete_packet(
+        therapist, patient, answers_by_step={"history": {"history.medications": ["anticoagulant"]}}
+    )
+    finding = db.session.scalars(select(IntakeFinding)).first()
+    prefix = f"f{finding.id}-"
+    url = f"/intake/patients/{patient.id}/findings/{finding.id}/review"
+    for data in (
+        {prefix + "action": "nonsense"},
+        {
+            prefix + "action": "clearance",
+            prefix + "clearance_date": "not-a-date",
+            prefix + "cleared_by": "Dr X",
+        },
+        {
+            prefix + "action": "clearance",
+            prefix + "clearance_date": "2999-01-01",
+            prefix + "cleared_by": "Dr X",
+        },
+        {prefix + "action": "reviewed", prefix + "note": "n" * 3000},
+    ):
+        response = therapist.post_form(url, data)
+        assert response.status_code == 422, data
+    assert finding.reviews == []
