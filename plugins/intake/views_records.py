@@ -105,6 +105,7 @@ def response_fhir(patient_id: int, response_id: int):
     defn = get_definition(response.instrument_id)
     if defn.version != response.instrument_version:
         abort(404)
+    pack = services.active_pack(defn.id) if response.wording_pack_version else None
     author = (
         f"Practitioner/{response.entered_by_id}"
         if response.entered_by_kind == "staff"
@@ -118,6 +119,7 @@ def response_fhir(patient_id: int, response_id: int):
         subject_ref=f"Patient/{patient.id}",
         author=author,
         pack_version=response.wording_pack_version,
+        pack=pack if pack is not None and pack.version == response.wording_pack_version else None,
     )
     record(
         "intake.response_export",

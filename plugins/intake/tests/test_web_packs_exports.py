@@ -80,6 +80,10 @@ def test_admin_loads_a_pack_and_forms_use_its_wording(signed_in, app):
         select(IntakeResponse).where(IntakeResponse.instrument_id == "odi")
     ).first()
     assert odi.wording_pack_version == "clinic-test-7"
+    exported = client.get(f"/intake/patients/{patient.id}/responses/{odi.id}/fhir.json")
+    items = exported.get_json(force=True)["item"]
+    assert items[0]["text"] == "Made-up wording for odi.1"
+    assert "clinic-test-7" in exported.text
 
 
 def test_pack_with_unknown_link_ids_is_refused_with_the_list(signed_in):
