@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 
 from clinic.extensions import db
@@ -51,19 +49,6 @@ def current_findings(patient_id: int) -> list[IntakeFinding]:
 
 def latest_pain_diagram(patient_id: int) -> IntakeResponse | None:
     return latest_response(patient_id, PAIN_DIAGRAM)
-
-
-@dataclass(frozen=True)
-class ScoreLine:
-    instrument_id: str
-    title: str
-    unit: str
-    latest: IntakeResponse
-    baseline: IntakeResponse
-    series: list[IntakeResponse]
-    change: float | None
-    mcid_reached: bool
-    y_max: float
 
 
 def scored(patient_id: int) -> dict[str, list[IntakeResponse]]:
