@@ -1,0 +1,1 @@
+"""Treatment plugin: massage treatment plans and signed session notes."""

@@ -1,0 +1,213 @@
+"""Session-level rules and the safety gates.
+
+:func:`check_session` looks at a whole note (times, pain scores, the sum of the
+modality minutes); :func:`plan_activation_blockers` and :func:`heat_conflicts`
+turn the safety flags other plugins report (``clinic.contributions.SafetyFlag``,
+from the ``patient_safety_flags`` hook) into reasons to stop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from clinic.anatomy import region_label
+from clinic.contributions import SafetyFlag
+from plugins.treatment.domain.modalities import ModalitySpec
+
+MAX_SESSION_MINUTES = 4 * 60
+LONG_SESSION_MINUTES = 2 * 60
+LATE_ENTRY_DAYS = 7
+PAIN_RISE_WARNING = 2  # points; the NPRS minimal important change (decision 4)
+
+
+class NoteError(ValueError):
+    """Refused note; ``errors`` maps each offending note field to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    total_minutes: int
+    timed_minutes: int
+    warnings: tuple[str, ...]
+    session_minutes: int = 0
+
+
+def _minutes_between(start: dt.time, end: dt.time) -> int:
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+
+def pain_score(value: Any) -> int | None:
+    """An NPRS score as an int 0..10 (None if absent); ValueError if impossible."""
+    if value is None or isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, bool):
+        raise ValueError("Pain is a whole number from 0 to 10.")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("Pain is a whole number from 0 to 10.")
+        value = int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isdigit():
+            raise ValueError("Pain is a whole number from 0 to 10.")
+        value = int(text)
+    if not isinstance(value, int) or not 0 <= value <= 10:
+        raise ValueError("Pain is a whole number from 0 to 10.")
+    return value
+
+
+def check_session(
+    *,
+    date: dt.date,
+    start: dt.time,
+    end: dt.time,
+    pain_before: int | None,
+    pain_after: int | None,
+    entries: list[tuple[ModalitySpec, dict]],
+    today: dt.date | None = None,
+) -> SessionCheck:
+    """Check a session note as a whole.
+
+    :param entries: (spec, validated values) for each modality entry; each values dict
+        has an int ``minutes``.
+    :param today: the clinic's current date (defaults to the machine's).
+    :raises NoteError: end not after start, session over 4 hours, date in the future,
+        pain not a whole number 0-10, modality minutes adding up to more than the session.
+    """
+    today = today or dt.date.today()
+    errors: dict[str, str] = {}
+    warnings: list[str] = []
+
+    if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+        errors["date"] = "Enter the date of the session."
+    elif date > today:
+        errors["date"] = "The session date is in the future."
+    elif (today - date).days > LATE_ENTRY_DAYS:
+        warnings.append(
+            f"This note is for a session {(today - date).days} days ago: it will show as a "
+            "late entry."
+        )
+
+    length = 0
+    if not isinstance(start, dt.time) or not isinstance(end, dt.time):
+        errors["end"] = "Enter the start and end time."
+    else:
+        length = _minutes_between(start, end)
+        if length <= 0:
+            errors["end"] = "The session must end after it starts."
+        elif length > MAX_SESSION_MINUTES:
+            errors["end"] = (
+                f"A session of {length} minutes is longer than the {MAX_SESSION_MINUTES} "
+                "minutes possible; check the times."
+            )
+        elif length > LONG_SESSION_MINUTES:
+            warnings.append(f"The session lasted {length} minutes; check the times.")
+
+    pains: dict[str, int | None] = {}
+    for name, value in (("pain_before", pain_before), ("pain_after", pain_after)):
+        try:
+            pains[name] = pain_score(value)
+        except ValueError as exc:
+            errors[name] = str(exc)
+    before, after = pains.get("pain_before"), pains.get("pain_after")
+    if before is not None and after is not None and after - before >= PAIN_RISE_WARNING:
+        warnings.append(
+            f"Pain rose from {before} to {after} during the session: record why and what was done."
+        )
+
+    total = timed = 0
+    for spec, values in entries:
+        minutes = values.get("minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool):
+            errors["entries"] = f"{spec.label}: minutes are missing."
+            continue
+        total += minutes
+        if spec.timed:
+            timed += minutes
+    if length > 0 and total > length and "entries" not in errors:
+        errors["entries"] = (
+            f"The modalities add up to {total} minutes but the session lasted {length} minutes."
+        )
+    if not entries:
+        warnings.append("No modality is recorded for this session.")
+
+    if errors:
+        raise NoteError(errors)
+    return SessionCheck(
+        total_minutes=total,
+        timed_minutes=timed,
+        warnings=tuple(warnings),
+        session_minutes=length,
+    )
+
+
+def plan_activation_blockers(
+    flags: Iterable[SafetyFlag], *, physician_clearance: bool = False
+) -> list[str]:
+    """Why a plan cannot become active yet (empty list: nothing stops it).
+
+    An unresolved red flag (neither reviewed nor cleared) blocks; an absolute
+    contraindication blocks until physician clearance is on file - a review alone is
+    not enough.  Precautions (e.g. pregnancy, decision 6), relative, local, pressure
+    and heat findings do not block a plan; they shape what is done.
+    ``physician_clearance`` is clearance recorded on the plan itself, which lifts both.
+    """
+    if physician_clearance:
+        return []
+    reasons: list[str] = []
+    for flag in flags:
+        if flag.kind == "red_flag" and not flag.resolved:
+            reasons.append(f"Red flag not yet reviewed by a clinician: {flag.message}")
+        elif flag.kind == "absolute" and not flag.cleared:
+            reasons.append(f"Contraindication needing physician clearance: {flag.message}")
+    return reasons
+
+
+def _base(code: str) -> str:
+    return code[:-2] if code.endswith(("_l", "_r")) else code
+
+
+def _overlap(flag_regions: Iterable[str], regions: Iterable[str]) -> list[str]:
+    """Regions (of ``regions``) that a flag covers; an unsided code covers both sides."""
+    flag_set = set(flag_regions)
+    flag_bases = {code for code in flag_set if _base(code) == code}
+    hits: list[str] = []
+    for region in regions:
+        if (
+            region in flag_set
+            or region in flag_bases
+            or _base(region) in flag_bases
+            or _base(region) == region
+            and any(_base(f) == region for f in flag_set)
+        ):
+            hits.append(region)
+    return list(dict.fromkeys(hits))
+
+
+def heat_conflicts(flags: Iterable[SafetyFlag], regions: Iterable[str]) -> list[str]:
+    """A message for every uncleared heat contraindication over the given regions.
+
+    A flag with no regions covers the whole body.  Only physician clearance lifts a
+    heat flag; a therapist may still override one with a written reason (audited by
+    the web layer).
+    """
+    regions = list(regions)
+    messages: list[str] = []
+    for flag in flags:
+        if flag.kind != "heat" or flag.cleared:
+            continue
+        if not flag.regions:
+            messages.append(f"No heat anywhere: {flag.message}")
+            continue
+        hits = _overlap(flag.regions, regions)
+        if hits:
+            where = ", ".join(region_label(code) for code in hits)
+            messages.append(f"No heat over {where}: {flag.message}")
+    return messages
