@@ -497,10 +497,10 @@ def registry(specs: Iterable[ModalitySpec]) -> dict[str, ModalitySpec]:
     return out
 
 
-def heat_regions(spec: ModalitySpec, values: Mapping[str, Any], *, plan: bool = False):
-    """The body regions an entry applies heat to (empty unless ``spec.applies_heat``)."""
-    if not spec.applies_heat:
-        return ()
+def entry_regions(
+    spec: ModalitySpec, values: Mapping[str, Any], *, plan: bool = False
+) -> tuple[str, ...]:
+    """Every body region named by an entry's region fields (order kept)."""
     found: list[str] = []
     for f in spec.plan_fields if plan else spec.fields:
         value = values.get(f.name)
@@ -509,3 +509,10 @@ def heat_regions(spec: ModalitySpec, values: Mapping[str, Any], *, plan: bool = 
         elif f.type == "regions" and value:
             found.extend(value)
     return tuple(dict.fromkeys(found))
+
+
+def heat_regions(
+    spec: ModalitySpec, values: Mapping[str, Any], *, plan: bool = False
+) -> tuple[str, ...]:
+    """The body regions an entry applies heat to (empty unless ``spec.applies_heat``)."""
+    return entry_regions(spec, values, plan=plan) if spec.applies_heat else ()

@@ -174,20 +174,21 @@ def _base(code: str) -> str:
     return code[:-2] if code.endswith(("_l", "_r")) else code
 
 
+def _covers(flag_region: str, region: str) -> bool:
+    """Whether a flag's region covers a treated region.  Sided codes ("lower_back_l")
+    cover only that side; an unsided code ("lower_back") covers both sides, and an
+    unsided treated region is covered by a flag on either side."""
+    if flag_region == region:
+        return True
+    return _base(flag_region) == _base(region) and (
+        _base(flag_region) == flag_region or _base(region) == region
+    )
+
+
 def _overlap(flag_regions: Iterable[str], regions: Iterable[str]) -> list[str]:
-    """Regions (of ``regions``) that a flag covers; an unsided code covers both sides."""
-    flag_set = set(flag_regions)
-    flag_bases = {code for code in flag_set if _base(code) == code}
-    hits: list[str] = []
-    for region in regions:
-        if (
-            region in flag_set
-            or region in flag_bases
-            or _base(region) in flag_bases
-            or _base(region) == region
-            and any(_base(f) == region for f in flag_set)
-        ):
-            hits.append(region)
+    """The treated regions that any of the flag's regions covers (order kept)."""
+    flag_regions = list(flag_regions)
+    hits = [r for r in regions if any(_covers(f, r) for f in flag_regions)]
     return list(dict.fromkeys(hits))
 
 
@@ -211,3 +212,34 @@ def heat_conflicts(flags: Iterable[SafetyFlag], regions: Iterable[str]) -> list[
             where = ", ".join(region_label(code) for code in hits)
             messages.append(f"No heat over {where}: {flag.message}")
     return messages
+
+
+def local_conflicts(flags: Iterable[SafetyFlag], regions: Iterable[str]) -> list[str]:
+    """A warning for every uncleared local contraindication (domain section 3: avoid
+    the area, treat elsewhere) over the given regions.  Warnings, not refusals: the
+    therapist decides how to work around the area and documents it."""
+    regions = list(regions)
+    messages: list[str] = []
+    for flag in flags:
+        if flag.kind != "local" or flag.cleared:
+            continue
+        hits = _overlap(flag.regions, regions) if flag.regions else []
+        if hits:
+            where = ", ".join(region_label(code) for code in hits)
+            messages.append(f"Avoid {where}: {flag.message}")
+    return messages
+
+
+DEEP_PRESSURE = 7  # patient-rated 0-10; decision 6: no deep or forceful pressure
+
+
+def pressure_warnings(flags: Iterable[SafetyFlag], pressure: int | None) -> list[str]:
+    """A warning when a recorded pressure is deep (7/10 or more) while an uncleared
+    pressure precaution (e.g. anticoagulants, decision 6) is on file."""
+    if pressure is None or pressure < DEEP_PRESSURE:
+        return []
+    return [
+        f"Pressure {pressure}/10 is deep work, but: {flag.message}"
+        for flag in flags
+        if flag.kind == "pressure" and not flag.cleared
+    ]
