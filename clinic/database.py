@@ -35,6 +35,9 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # LIKE as on PostgreSQL (case-sensitive), which also lets SQLite answer prefix
+        # searches on our pre-folded columns from their indexes.
+        cursor.execute("PRAGMA case_sensitive_like=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

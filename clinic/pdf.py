@@ -125,10 +125,14 @@ def render_with_timeout(html: str, roots: dict[str, Path], timeout: float) -> by
 
 
 def render_pdf(template: str, **context) -> bytes:
+    from clinic.extensions import db
     from clinic.settings import clinic_details
 
     context.setdefault("clinic", clinic_details())
     html = render_template(template, **context)
+    # Everything the document needs is now in ``html``.  End the transaction so a slow
+    # render never holds a database lock (SQLite serialises writers) while it runs.
+    db.session.commit()
     return render_with_timeout(
         html, asset_roots(current_app), current_app.config["CLINIC_PDF_TIMEOUT_SECONDS"]
     )

@@ -45,8 +45,16 @@ def _prefix(column, text: str):
     return column.like(_escape_like(text) + "%", escape="\\")
 
 
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().-]+$")
+
+
 def build_query(query: str, include_archived: bool = False) -> Select | None:
-    words = [w for w in re.split(r"[\s,]+", query.strip()) if w]
+    query = query.strip()
+    # A phone number is often typed with spaces: "(555) 300 12" is one phone term.
+    if _PHONE_LIKE.match(query) and len(digits(query)) >= 3 and parse_date(query) is None:
+        words = [query]
+    else:
+        words = [w for w in re.split(r"[\s,]+", query) if w]
     if not words:
         return None
     conditions = []
@@ -56,7 +64,7 @@ def build_query(query: str, include_archived: bool = False) -> Select | None:
             conditions.append(Patient.date_of_birth == day)
             continue
         number = digits(word)
-        if len(number) >= 3 and len(number) >= len(re.sub(r"[\s()+.-]", "", word)):
+        if len(number) >= 3 and _PHONE_LIKE.match(word):
             # US numbers are often typed with a leading country code.
             if len(number) == 11 and number.startswith("1"):
                 number = number[1:]

@@ -21,6 +21,7 @@ from clinic.extensions import db
 from clinic.patients.forms import PatientForm, SearchForm
 from clinic.patients.models import DEMOGRAPHIC_FIELDS, Patient
 from clinic.patients.search import likely_duplicates, search
+from clinic.pdf import pdf_response
 from clinic.permissions import require
 
 bp = Blueprint("patients", __name__)
@@ -173,6 +174,21 @@ def _conflict(patient: Patient, form: PatientForm) -> list[tuple[str, str, str]]
         rows.append((field.label.text, saved, typed))
     form.version.data = str(patient.version)
     return rows
+
+
+@bp.route("/<int:patient_id>/face-sheet.pdf")
+@require("patients.view")
+def face_sheet(patient_id: int):
+    patient = get_patient_or_404(patient_id)
+    return pdf_response(
+        "pdf/face_sheet.html",
+        filename=f"face-sheet-{patient.id}.pdf",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+        patient=patient,
+        printed_at=utcnow().strftime("%Y-%m-%d %H:%M"),
+    )
 
 
 @bp.route("/<int:patient_id>/archive", methods=["POST"])
