@@ -107,7 +107,9 @@ def plan_form_class(specs: dict[str, ModalitySpec]) -> type[PlanFormBase]:
         )
         attrs[f"goal{i}_baseline"] = StringField(f"Goal {i}: baseline")
         attrs[f"goal{i}_target"] = StringField(f"Goal {i}: target")
-        attrs[f"goal{i}_direction"] = SelectField(f"Goal {i}: met when", choices=DIRECTIONS)
+        attrs[f"goal{i}_direction"] = SelectField(
+            f"Goal {i}: met when", choices=DIRECTIONS, default="below", validate_choice=False
+        )
         attrs[f"goal{i}_date"] = DateField(f"Goal {i}: by date", validators=[Optional()])
     for key, spec in specs.items():
         prefix = prefix_for_plan(key)

@@ -78,12 +78,15 @@ def _collect(form, patient) -> tuple[dict, list[str]]:
         date_field = form[f"goal{i}_date"]
         if date_field.data is None:
             date_field.errors.append("Enter the date the goal should be met by.")
+        direction = form[f"goal{i}_direction"].data or "below"
+        if direction not in ("below", "above"):
+            form[f"goal{i}_direction"].errors.append("Choose below or above.")
         parsed["goals"].append(
             {
                 "measure": measure,
                 "baseline": baseline,
                 "target": target,
-                "direction": form[f"goal{i}_direction"].data or "below",
+                "direction": direction,
                 "target_date": date_field.data,
             }
         )
