@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask import flash, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from clinic.forms import take_draft
 from plugins.treatment import services
 from plugins.treatment.domain.modalities import (
     EntryError,
@@ -133,7 +135,13 @@ def form_for(note: Note):
     """The edit form, started from a timed-out draft if the core kept one, else the note."""
     form = build_form(note)
     if not form.restored_from_draft:
-        form.process(MultiDict(stored_items(note)))
+        # An autosave that arrived after the idle timeout was kept by the core too.
+        kept = take_draft(
+            url_for("treatment.note_autosave", patient_id=note.patient_id, note_id=note.id)
+        )
+        if kept is not None:
+            flash("Your session had timed out; what you typed has been put back.", "info")
+        form.process(kept if kept is not None else MultiDict(stored_items(note)))
     form.version.data = str(note.version)
     return form
 

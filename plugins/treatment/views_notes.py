@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.audit.service import record, record_and_commit, utcnow
 from clinic.extensions import db
+from clinic.forms import take_draft
 from clinic.permissions import require, user_can
 from plugins.treatment import notes as note_logic
 from plugins.treatment import services
@@ -180,6 +181,17 @@ def _plan_label(plan: Plan) -> str:
 # -- view / edit ---------------------------------------------------------------
 
 
+def _restored(form_class, note: Note, endpoint: str):
+    """A small form, refilled if the core kept it when the session timed out."""
+    if request.method == "GET":
+        path = url_for(endpoint, patient_id=note.patient_id, note_id=note.id)
+        draft = take_draft(path)
+        if draft is not None:
+            flash("Your session had timed out; what you typed has been put back.", "info")
+            return form_class(formdata=draft)
+    return form_class(formdata=None)
+
+
 def _render_view(
     note: Note,
     *,
@@ -211,8 +223,8 @@ def _render_view(
         hash_ok=hash_ok,
         is_author=note_logic.current_user_is_author(note),
         sign_form=sign_form or SignForm(formdata=None),
-        addendum_form=addendum_form or AddendumForm(formdata=None),
-        error_form=error_form or ErrorMarkForm(formdata=None),
+        addendum_form=addendum_form or _restored(AddendumForm, note, "treatment.note_addendum"),
+        error_form=error_form or _restored(ErrorMarkForm, note, "treatment.note_error"),
         prefix_for_entry=lambda entry_id: f"e{entry_id}-",
     ), status
 
@@ -235,6 +247,12 @@ def _conflict(note: Note, as_json: bool):
     db.session.rollback()
     db.session.refresh(note)
     rows = note_logic.conflict_rows(note, request.form)
+    if not rows and request.form.get("action", "save") in ("save", ""):
+        # The same values again (a double click, a repeated autosave): already stored.
+        if as_json:
+            return jsonify({"version": note.version, "saved_at": "earlier"})
+        flash("Saved.", "success")
+        return redirect(_note_url(note))
     record(
         "treatment.note.conflict",
         patient_id=note.patient_id,
@@ -257,13 +275,20 @@ def _conflict(note: Note, as_json: bool):
     ), 409
 
 
-@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/save", methods=["POST"])
+# Saving posts to the note's own address, so a save that arrives after the idle timeout
+# is kept by the core under this path and handed back when the note is opened again.
+@bp.route("/patients/<int:patient_id>/notes/<int:note_id>", methods=["POST"])
 @require("treatment.notes.write")
 def note_save(patient_id: int, note_id: int):
     patient = services.patient_or_404(patient_id)
     note = services.note_or_404(patient, note_id)
+    action = request.form.get("action", "save")
     if _locked(note):
-        return _refuse_locked(note, "save")
+        return _refuse_locked(note, action)
+    if action == "add":
+        return _add_entry(patient, note)
+    if action.startswith("remove:"):
+        return _remove_entry(patient, note, action.removeprefix("remove:"))
     form = note_logic.build_form(note)
     if not form.validate_on_submit():
         return _render_view(note, status=400, form=form)
@@ -326,13 +351,7 @@ def note_autosave(patient_id: int, note_id: int):
     return jsonify({"version": note.version, "saved_at": dt.datetime.now().strftime("%H:%M")})
 
 
-@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/entries", methods=["POST"])
-@require("treatment.notes.write")
-def entry_add(patient_id: int, note_id: int):
-    patient = services.patient_or_404(patient_id)
-    note = services.note_or_404(patient, note_id)
-    if _locked(note):
-        return _refuse_locked(note, "add entry")
+def _add_entry(patient, note: Note):
     if _stale(note):
         return _conflict(note, as_json=False)
     spec = services.modalities().get(request.form.get("add_modality", ""))
@@ -360,23 +379,12 @@ def entry_add(patient_id: int, note_id: int):
     return redirect(_note_url(note))
 
 
-@bp.route(
-    "/patients/<int:patient_id>/notes/<int:note_id>/entries/<int:entry_id>/remove", methods=["POST"]
-)
-@require("treatment.notes.write")
-def entry_remove(patient_id: int, note_id: int, entry_id: int):
-    patient = services.patient_or_404(patient_id)
-    note = services.note_or_404(patient, note_id)
-    entry = db.session.get(NoteEntry, entry_id)
-    if entry is None or entry.note_id != note.id:
-        return render_template(
-            "errors/error.html",
-            code=404,
-            title="Not found",
-            message="There is nothing at this address.",
-        ), 404
-    if _locked(note):
-        return _refuse_locked(note, "remove entry")
+def _remove_entry(patient, note: Note, raw_id: str):
+    entry = next((e for e in note.entries if str(e.id) == raw_id), None)
+    if entry is None:
+        # Another note's entry, or nonsense: refuse without touching anything.
+        abort(404)
+    entry_id = entry.id
     if _stale(note):
         return _conflict(note, as_json=False)
     _keep_draft(note, note_logic.build_form(note, formdata=None))
@@ -411,11 +419,14 @@ def _sign_refused(note: Note, reason: str, sign_form, status: int):
     return _render_view(note, status=status, sign_form=sign_form, message=reason)
 
 
-@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/sign", methods=["POST"])
+@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/sign", methods=["GET", "POST"])
 @require("treatment.notes.write")
 def note_sign(patient_id: int, note_id: int):
     patient = services.patient_or_404(patient_id)
     note = services.note_or_404(patient, note_id)
+    if request.method == "GET":
+        # Reached after signing in again (the login's "next"): show the note.
+        return redirect(_note_url(note))
     if _locked(note):
         return _refuse_locked(note, "sign")
     form = SignForm()
@@ -466,11 +477,14 @@ def note_sign(patient_id: int, note_id: int):
     return redirect(_note_url(note))
 
 
-@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/addenda", methods=["POST"])
+@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/addenda", methods=["GET", "POST"])
 @require("treatment.notes.write")
 def note_addendum(patient_id: int, note_id: int):
     patient = services.patient_or_404(patient_id)
     note = services.note_or_404(patient, note_id)
+    if request.method == "GET":
+        # Reached after signing in again (the login's "next"): show the note.
+        return redirect(_note_url(note))
     form = AddendumForm()
     if not note.signed:
         form.reason.errors = ["Addenda are added to signed notes; edit the draft instead."]
@@ -497,11 +511,14 @@ def note_addendum(patient_id: int, note_id: int):
     return redirect(_note_url(note))
 
 
-@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/error", methods=["POST"])
+@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/error", methods=["GET", "POST"])
 @require("treatment.notes.write")
 def note_error(patient_id: int, note_id: int):
     patient = services.patient_or_404(patient_id)
     note = services.note_or_404(patient, note_id)
+    if request.method == "GET":
+        # Reached after signing in again (the login's "next"): show the note.
+        return redirect(_note_url(note))
     form = ErrorMarkForm()
     if note.entered_in_error:
         form.reason.errors = ["This note is already marked entered in error."]

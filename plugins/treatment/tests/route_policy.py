@@ -13,6 +13,8 @@ def route_args(patient, users):
 
 def _therapist_only(endpoint, method="GET"):
     allowed = 200 if method == "GET" else OK
+    if method == "GET_REDIRECT":
+        method, allowed = "GET", 302
     return RouteRule(
         endpoint,
         method,
@@ -40,11 +42,13 @@ RULES = [
     _therapist_only("treatment.note_view"),
     _therapist_only("treatment.note_save", "POST"),
     _therapist_only("treatment.note_autosave", "POST"),
-    _therapist_only("treatment.entry_add", "POST"),
-    _therapist_only("treatment.entry_remove", "POST"),
     _therapist_only("treatment.note_sign", "POST"),
     _therapist_only("treatment.note_addendum", "POST"),
     _therapist_only("treatment.note_error", "POST"),
+    # GET only redirects to the note (the sign-in page's "next" after a timeout).
+    _therapist_only("treatment.note_sign", "GET_REDIRECT"),
+    _therapist_only("treatment.note_addendum", "GET_REDIRECT"),
+    _therapist_only("treatment.note_error", "GET_REDIRECT"),
     _therapist_only("treatment.todo"),
     # Front desk and billing see that sessions happened (billing also sees minutes).
     RouteRule(

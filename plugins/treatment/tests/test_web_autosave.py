@@ -46,10 +46,10 @@ def test_two_therapists_later_save_is_refused_with_both_versions(app, signed_in)
     second, _other = signed_in("therapist")
     note = make_note(make_patient(), author)
     opened_version = note.version
-    ok = first.post_form(url(note, "/save"), note_form_data(note, subjective="Mine, saved first"))
+    ok = first.post_form(url(note), note_form_data(note, subjective="Mine, saved first"))
     assert ok.status_code == 302
     late = second.post_form(
-        url(note, "/save"),
+        url(note),
         note_form_data(note, version=str(opened_version), subjective="Theirs, saved later"),
     )
     assert late.status_code == 409
@@ -86,14 +86,58 @@ def test_sign_refused_while_autosaved_changes_are_unsaved(app, signed_in):
 def test_add_and_remove_entries_keep_typed_text(app, signed_in):
     client, user = signed_in("therapist")
     note = make_note(make_patient(), user, keys=("nmt",))
-    data = note_form_data(note, subjective="typed before adding", add_modality="hot_pack")
-    assert client.post_form(url(note, "/entries"), data).status_code == 302
+    data = note_form_data(
+        note, subjective="typed before adding", add_modality="hot_pack", action="add"
+    )
+    assert client.post_form(url(note), data).status_code == 302
     db.session.expire_all()
     note = db.session.get(Note, note.id)
     assert [e.modality_key for e in note.entries] == ["nmt", "hot_pack"]
     assert note.draft_form["subjective"] == ["typed before adding"]
     first = note.entries[0]
-    data = {"version": str(note.version)}
-    assert client.post_form(url(note, f"/entries/{first.id}/remove"), data).status_code == 302
+    data = {"version": str(note.version), "action": f"remove:{first.id}"}
+    assert client.post_form(url(note), data).status_code == 302
     db.session.expire_all()
     assert [e.modality_key for e in db.session.get(Note, note.id).entries] == ["hot_pack"]
+
+
+def test_double_click_on_save_is_not_a_conflict(app, signed_in):
+    client, user = signed_in("therapist")
+    note = make_note(make_patient(), user)
+    data = note_form_data(note, subjective="clicked twice")
+    assert client.post_form(url(note), data).status_code == 302
+    again = client.post_form(url(note), data)
+    assert again.status_code == 302  # same values: already stored, nothing to compare
+
+
+def test_removing_another_notes_entry_is_404(app, signed_in):
+    client, user = signed_in("therapist")
+    note = make_note(make_patient(), user)
+    other = make_note(make_patient(), user)
+    data = {"version": str(note.version), "action": f"remove:{other.entries[0].id}"}
+    assert client.post_form(url(note), data).status_code == 404
+    db.session.expire_all()
+    assert len(db.session.get(Note, other.id).entries) == 3
+
+
+def test_save_after_idle_timeout_is_given_back_after_signing_in(app, signed_in):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from clinic.auth.models import StaffSession
+    from clinic.testing import login
+
+    client, user = signed_in("therapist")
+    note = make_note(make_patient(), user, subjective="before")
+    db.session.execute(
+        update(StaffSession).values(last_seen=dt.datetime.now() - dt.timedelta(hours=5))
+    )
+    db.session.commit()
+    response = client.post_form(url(note), note_form_data(note, subjective="typed at timeout"))
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    login(client, user)
+    page = client.get(url(note))
+    assert "typed at timeout" in page.text
+    db.session.expire_all()
+    assert db.session.get(Note, note.id).subjective == "before"

@@ -71,7 +71,7 @@ def test_valid_save_then_sign_stores_hash_and_locks(app, therapist):
     client, user = therapist
     patient = make_patient()
     note = make_note(patient, user)
-    response = client.post_form(url(note, "/save"), note_form_data(note))
+    response = client.post_form(url(note), note_form_data(note))
     assert response.status_code == 302, response.text
     db.session.refresh(note)
     assert note.palpation == [{"region": "lower_back_l", "finding": "Taut band, tender"}]
@@ -125,7 +125,7 @@ def test_bad_input_is_refused_and_changes_nothing(app, therapist, overrides, fie
         overrides = {f"e{note.entries[0].id}-hold_seconds": "0" if overrides == "hold0" else "7200"}
     before = (note.version, note.start_time, note.pain_before, note.entries[0].values)
     data = note_form_data(note, subjective="changed", **overrides)
-    response = client.post_form(url(note, "/save"), data)
+    response = client.post_form(url(note), data)
     assert response.status_code == 400
     assert message in response.text
     db.session.expire_all()
@@ -140,7 +140,7 @@ def test_other_patients_note_under_this_patient_is_404(app, therapist):
     note = make_note(theirs, user)
     assert client.get(f"/treatment/patients/{mine.id}/notes/{note.id}").status_code == 404
     response = client.post_form(
-        f"/treatment/patients/{mine.id}/notes/{note.id}/save", note_form_data(note)
+        f"/treatment/patients/{mine.id}/notes/{note.id}", note_form_data(note)
     )
     assert response.status_code == 404
 
@@ -152,10 +152,10 @@ def test_every_route_refuses_to_change_a_signed_note(app, therapist):
     signed_hash = note.content_hash
     data = note_form_data(note, subjective="tampered")
     attempts = [
-        client.post_form(url(note, "/save"), data),
+        client.post_form(url(note), data),
         client.post_form(url(note, "/autosave"), data),
-        client.post_form(url(note, "/entries"), {"add_modality": "nmt", "version": "2"}),
-        client.post_form(url(note, f"/entries/{entry.id}/remove"), {"version": "2"}),
+        client.post_form(url(note), {"action": "add", "add_modality": "nmt", "version": "2"}),
+        client.post_form(url(note), {"action": f"remove:{entry.id}", "version": "2"}),
         client.post_form(url(note, "/sign"), {"password": TEST_PASSWORD}),
     ]
     assert [r.status_code for r in attempts] == [409] * 5

@@ -77,7 +77,7 @@ def test_cupping_entry_in_a_note(app, signed_in, cupping):
         "end_time": "09:30",
         f"e{entry.id}-minutes": "20",
     }
-    url = f"/treatment/patients/{patient.id}/notes/{note.id}/save"
+    url = f"/treatment/patients/{patient.id}/notes/{note.id}"
     bad = client.post_form(url, {**base, f"e{entry.id}-cup_count": "0"})
     assert bad.status_code == 400 and "Number of cups must be between 1 and 12" in bad.text
     good = client.post_form(url, {**base, f"e{entry.id}-cup_count": "4"})
