@@ -72,9 +72,10 @@ class LoadedPlugin:
     name: str
     manifest: PluginManifest | None
     distribution: str
-    status: str  # "enabled" or "failed"
+    status: str  # "enabled", "disabled", "failed" or "not loaded (safe mode)"
     error: str = ""
     hooks: tuple[str, ...] = ()
+    package: str = ""  # the Python package the entry point names
 
 
 class PluginRegistry:
@@ -201,6 +202,7 @@ def load_plugins(app: Flask, registry: PluginRegistry) -> None:
         return
 
     manifests: list[tuple[PluginManifest, str]] = []
+    packages: dict[str, str] = {}
     for name in allow:
         ep = available.get(name)
         if ep is None:
@@ -213,6 +215,7 @@ def load_plugins(app: Flask, registry: PluginRegistry) -> None:
         except Exception as exc:  # noqa: BLE001 -- any import failure must name the plugin
             raise PluginLoadError(f"plugin {name!r} failed to import: {exc!r}") from exc
         manifests.append((_check_manifest(name, manifest), _distribution_name(ep)))
+        packages[name] = ep.value.split(":", 1)[0]
 
     # Hook specs first, so any plugin may implement hooks another plugin declares.
     for manifest, _dist in manifests:
@@ -221,6 +224,7 @@ def load_plugins(app: Flask, registry: PluginRegistry) -> None:
 
     for manifest, dist in manifests:
         _enable(app, registry, manifest, dist)
+        registry.plugins[manifest.name].package = packages[manifest.name]
 
 
 def _enable(app: Flask, registry: PluginRegistry, manifest: PluginManifest, dist: str) -> None:

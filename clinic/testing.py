@@ -160,6 +160,18 @@ def login(client: ClinicClient, user, password: str = TEST_PASSWORD):
     return response
 
 
+def fast_login(client: ClinicClient, user) -> None:
+    """Give ``client`` a valid server-side session for ``user`` without the login form."""
+    from clinic.auth.models import StaffSession, token_digest
+
+    token = StaffSession.new_token()
+    db.session.add(StaffSession(token_hash=token_digest(token), user_id=user.id))
+    db.session.commit()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = token
+        sess["_fresh"] = True
+
+
 def extract_csrf(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token on the page"
@@ -247,3 +259,113 @@ def signed_in(app):
         return client, user
 
     return factory
+
+
+# -- route policy -------------------------------------------------------------
+
+LOGIN = "login"  # anonymous users are sent to the sign-in page
+OK = "ok"  # allowed: anything except 401/403/500 or a redirect to sign in
+ROLES = ("front-desk", "therapist", "billing", "admin")
+
+
+class RouteRule:
+    """Expected outcome of one route for each kind of user (see tests/test_route_policy.py)."""
+
+    def __init__(
+        self, endpoint: str, method: str = "GET", *, anon, front_desk, therapist, billing, admin
+    ):
+        self.endpoint = endpoint
+        self.method = method
+        self.expected = {
+            "anon": anon,
+            "front-desk": front_desk,
+            "therapist": therapist,
+            "billing": billing,
+            "admin": admin,
+        }
+
+    def __repr__(self) -> str:
+        return f"RouteRule({self.endpoint!r}, {self.method!r})"
+
+
+def outcome_matches(expected, response) -> bool:
+    location = response.headers.get("Location", "")
+    to_login = response.status_code in (301, 302, 303) and "/auth/login" in location
+    if expected == LOGIN:
+        return to_login
+    if expected == OK:
+        return response.status_code not in (401, 403, 500) and not to_login
+    return response.status_code == expected
+
+
+# -- browser tests --------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CLINIC_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+class LiveServer:
+    def __init__(self, app: Flask, server, thread):
+        self.app = app
+        self.server = server
+        self.thread = thread
+        self.url = f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture
+def live_server(app_factory) -> Iterator[LiveServer]:
+    """A real threaded HTTP server on 127.0.0.1 serving a fresh, migrated database."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    application = app_factory()
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(application, server, thread)
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def _browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CLINIC_REQUIRE_BROWSER"):
+            pytest.fail(f"CLINIC_REQUIRE_BROWSER is set but {CHROMIUM} does not exist")
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(_browser, live_server):
+    """A fresh browser tab (own cookies) pointed at the live server."""
+    context = _browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield page
+    context.close()
+    assert not errors, f"browser reported errors: {errors}"

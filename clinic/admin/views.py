@@ -28,7 +28,7 @@ from clinic.auth.forms import NewUserForm, ResetPasswordForm, UserForm
 from clinic.auth.models import User
 from clinic.auth.sessions import revoke_sessions
 from clinic.extensions import db
-from clinic.forms import ClinicForm
+from clinic.forms import ClinicForm, choices
 from clinic.permissions import require, role_permissions
 from clinic.settings import CLINIC_DETAILS, clinic_details, set_setting
 
@@ -239,7 +239,7 @@ def _audit_query(form: AuditFilterForm):
 
 def _audit_form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
-    form.event_type.choices = [("", "Any event")] + sorted(declared_event_types().items())
+    form.event_type.choices = choices([("", "Any event"), *sorted(declared_event_types().items())])
     return form
 
 

@@ -4,7 +4,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from clinic.auth.passwords import password_problem
-from clinic.forms import ClinicForm
+from clinic.forms import ClinicForm, choices
 from clinic.permissions import ROLES
 
 USERNAME_RULE = Regexp(
@@ -39,7 +39,7 @@ class UserForm(ClinicForm):
     display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     username = StringField("User name", validators=[DataRequired(), USERNAME_RULE])
     credentials = StringField("Credentials (e.g. LMT)", validators=[Length(max=60)])
-    role = SelectField("Role", choices=list(ROLES.items()))
+    role = SelectField("Role", choices=choices(ROLES.items()))
 
 
 class NewUserForm(NewPasswordMixin, UserForm):

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from clinic.forms import ClinicForm
+from clinic.forms import ClinicForm, choices
 from clinic.patients.models import SEX_CHOICES
 
 PHONE_RULE = Regexp(r"^[0-9+()./\s-]{7,30}$", message="Enter a phone number using digits.")
@@ -25,7 +25,7 @@ class PatientForm(ClinicForm):
     date_of_birth = DateField(
         "Date of birth", validators=[DataRequired(message="Enter the date of birth.")]
     )
-    sex = SelectField("Sex", choices=SEX_CHOICES, default="unknown")
+    sex = SelectField("Sex", choices=choices(SEX_CHOICES), default="unknown")
     phone = TelField("Phone", validators=[Optional(), PHONE_RULE])
     email = EmailField(
         "Email", validators=[Optional(), Email(check_deliverability=False), Length(max=200)]

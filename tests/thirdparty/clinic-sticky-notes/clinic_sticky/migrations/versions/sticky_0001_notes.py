@@ -20,8 +20,9 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("patient_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.String(length=200), nullable=False),
-        sa.ForeignKeyConstraint(["patient_id"], ["patients.id"],
-                                name=op.f("fk_sticky_notes_patient_id_patients")),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patients.id"], name=op.f("fk_sticky_notes_patient_id_patients")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sticky_notes")),
     )
     op.create_index(op.f("ix_sticky_notes_patient_id"), "sticky_notes", ["patient_id"])
