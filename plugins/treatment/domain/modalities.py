@@ -50,7 +50,8 @@ class FieldSpec:
     the length.  ``warn_min``/``warn_max`` bound what is usual (outside is accepted with
     a warning); ``warn_min_setting``/``warn_max_setting`` name settings that replace
     them, so a clinic can move the usual range without touching code.  ``default`` (or
-    the setting named by ``setting_key``) is what a new entry is prefilled with.
+    the setting named by ``setting_key``) is what a new entry is prefilled with;
+    ``carry_over=False`` keeps a field out of the prefill from the previous session.
     """
 
     name: str
@@ -68,6 +69,9 @@ class FieldSpec:
     warn_min_setting: str | None = None
     warn_max_setting: str | None = None
     unit: str = ""
+    # False for observations that must be made afresh each visit (ratings, skin checks,
+    # the contraindication screen): they are never prefilled from the previous session.
+    carry_over: bool = True
 
 
 # check(values, settings, errors, warnings): a modality's own cross-field rules.  It
@@ -367,6 +371,16 @@ def _range_problems(field: FieldSpec, value: Any, settings: Mapping[str, Any]):
     return None, None
 
 
+def _raw_value(raw: Mapping[str, Any], field: FieldSpec) -> Any:
+    # A form's multi-valued mapping (werkzeug MultiDict) returns only the first value
+    # from .get(); a multi-select of regions needs all of them.
+    getlist = getattr(raw, "getlist", None)
+    if field.type == "regions" and callable(getlist):
+        values = getlist(field.name)
+        return values[0] if len(values) == 1 else values
+    return raw.get(field.name)
+
+
 def validate_entry(
     spec: ModalitySpec,
     raw: Mapping[str, Any],
@@ -394,7 +408,7 @@ def validate_entry(
             errors[str(name)] = f"{spec.label} has no field called {name!r}."
 
     for field in fields:
-        given = raw.get(field.name)
+        given = _raw_value(raw, field)
         if _is_empty(given) and field.type != "bool":
             if field.required:
                 errors[field.name] = f"{field.label} is required."
@@ -442,6 +456,41 @@ def _check_skin_check_minutes(
                 f"{field.label}: a check at minute {late[0]} is after the {minutes} minutes "
                 "the pack was on."
             )
+
+
+def prefill_entry(
+    spec: ModalitySpec,
+    *,
+    previous: Mapping[str, Any] | None = None,
+    plan_values: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] = {},  # noqa: B006 -- read-only
+) -> dict[str, Any]:
+    """Starting values for a session entry (issue 4, section 5: a routine visit should
+    take a minute).
+
+    Layered: field defaults (and settings), then the plan's parameters for this
+    modality (minutes, hold, regions), then the previous session's entry of the same
+    modality.  Fields marked ``carry_over=False`` (fresh observations such as
+    tenderness ratings, skin checks and the contraindication screen) never come from
+    the previous session, so nothing observed last time is silently re-recorded.
+    """
+    out = entry_defaults(spec, settings)
+    by_name = {f.name: f for f in spec.fields}
+    for name, value in (plan_values or {}).items():
+        if value in (None, "", []):
+            continue
+        if name in by_name:  # same-named field: minutes, hold_seconds, regions
+            out[name] = value
+        elif name == "regions" and isinstance(value, list | tuple):
+            # A plan lists areas; a single-region session field starts at the first.
+            for f in spec.fields:
+                if f.type == "region":
+                    out[f.name] = value[0]
+    for name, value in (previous or {}).items():
+        field = by_name.get(name)
+        if field is not None and field.carry_over and value not in (None, "", []):
+            out[name] = value
+    return out
 
 
 # -- registry ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from plugins.treatment.domain.progress import (
     latest_value,
     pain_chart,
     pain_drop,
+    pain_series,
     visits_summary,
 )
 
@@ -93,3 +94,15 @@ def test_latest_value_picks_the_most_recent_measure_of_the_instrument():
     ]
     assert latest_value(measures, "odi") == 30.0
     assert latest_value(measures, "rmdq") is None
+
+
+def test_pain_series_feed_the_core_line_chart():
+    from clinic.charts import line_chart_svg
+
+    series = pain_series(points((6, 3), (5, None)))
+    assert series == [
+        ("Pain before", [(D, 6), (D + dt.timedelta(days=7), 5)]),
+        ("Pain after", [(D, 3)]),
+    ]
+    svg = line_chart_svg(series, y_min=0, y_max=10, y_label="Pain (0-10)")
+    assert svg.startswith("<svg") and "Pain after" in svg

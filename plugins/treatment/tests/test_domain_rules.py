@@ -10,12 +10,15 @@ from clinic.contributions import SafetyFlag
 from plugins.treatment.domain.builtin import HOT_PACK, NMT, PRT
 from plugins.treatment.domain.rules import (
     NoteError,
+    changed_fields,
     check_session,
     heat_conflicts,
     local_conflicts,
     pain_score,
     plan_activation_blockers,
     pressure_warnings,
+    service_minutes,
+    unsigned_overdue,
 )
 
 TODAY = dt.date(2026, 3, 2)
@@ -232,3 +235,53 @@ def test_deep_pressure_with_an_anticoagulant_flag_warns(pressure, warns):
     thinners = flag("pressure", message="Takes anticoagulants")
     assert bool(pressure_warnings([thinners], pressure)) is warns
     assert pressure_warnings([flag("pressure", cleared=True)], 9) == []
+
+
+# -- form strings, billing minutes, to-do list, concurrent drafts -------------------
+
+
+def test_session_times_and_date_may_arrive_as_form_strings():
+    result = session(
+        date="2026-03-02", start="09:00", end="09:45", entries=[(NMT, {"minutes": 45})]
+    )
+    assert result.session_minutes == 45
+    assert set(refused(date="2026-02-30", start="9am")) == {"date", "end"}
+
+
+def test_service_minutes_add_up_per_modality_and_keep_timing():
+    entries = [
+        (NMT, {"minutes": 10}),
+        (HOT_PACK, {"minutes": 15}),
+        (NMT, {"minutes": 15}),
+        (PRT, {"minutes": 8}),
+    ]
+    assert [(s.service, s.minutes, s.timed) for s in service_minutes(entries)] == [
+        ("treatment.nmt", 25, True),
+        ("treatment.hot_pack", 15, False),
+        ("treatment.prt", 8, True),
+    ]
+    assert service_minutes([]) == []
+
+
+@pytest.mark.parametrize("hours_ago, overdue", [(23, False), (24, False), (24.01, True)])
+def test_unsigned_notes_older_than_the_setting_are_overdue(hours_ago, overdue):
+    now = dt.datetime(2026, 3, 3, 12, 0)
+    started = now - dt.timedelta(hours=hours_ago)
+    assert unsigned_overdue(started=started, now=now, hours=24) is overdue
+    assert unsigned_overdue(started=now - dt.timedelta(hours=5), now=now, hours=4) is True
+
+
+def test_changed_fields_lists_both_versions_of_every_difference():
+    saved = {"subjective": "Sore", "pain_after": 3, "entries": {"0": {"minutes": 10}}}
+    mine = {
+        "subjective": "Sore in the morning",
+        "pain_after": 3,
+        "entries": {"0": {"minutes": 12}},
+        "plan": "Stretch",
+    }
+    assert changed_fields(saved, mine) == [
+        ("entries.0.minutes", 10, 12),
+        ("plan", None, "Stretch"),
+        ("subjective", "Sore", "Sore in the morning"),
+    ]
+    assert changed_fields(saved, dict(saved)) == []
