@@ -139,12 +139,14 @@ def setting_number(settings: Mapping[str, Any], key: str | None, fallback: float
     raw = settings[key]
     if isinstance(raw, bool):
         raise ValueError(f"Setting {key!r} must be a number, not {raw!r}")
+    try:
+        number = float(raw if isinstance(raw, int | float) else str(raw).strip())
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ValueError(f"Setting {key!r} must be a number, not {raw!r}")
     if isinstance(raw, int | float):
         return raw
-    try:
-        number = float(str(raw).strip())
-    except ValueError:
-        raise ValueError(f"Setting {key!r} must be a number, not {raw!r}") from None
     return int(number) if number.is_integer() else number
 
 
@@ -397,6 +399,8 @@ def validate_entry(
         plus warnings about unusual values.
     :raises EntryError: mapping each refused field to a message; nothing is accepted.
     """
+    if not isinstance(raw, Mapping):
+        raise EntryError({"entry": f"{spec.label}: the entry is not a set of fields."})
     fields = spec.plan_fields if plan else spec.fields
     by_name = {f.name: f for f in fields}
     errors: dict[str, str] = {}

@@ -235,6 +235,37 @@ def heat_conflicts(flags: Iterable[SafetyFlag], regions: Iterable[str]) -> list[
     return messages
 
 
+OVERRIDE_REASON_MIN_CHARS = 10
+
+
+class HeatConflictError(ValueError):
+    """Heat over a contraindicated region without a written override reason."""
+
+    def __init__(self, conflicts: list[str]):
+        self.conflicts = list(conflicts)
+        super().__init__(
+            "Heat is contraindicated here: "
+            + "; ".join(self.conflicts)
+            + ". Choose another region, or write why you are overriding."
+        )
+
+
+def heat_gate(
+    flags: Iterable[SafetyFlag], regions: Iterable[str], *, override_reason: str = ""
+) -> list[str]:
+    """Refuse heat over contraindicated regions unless the therapist writes a reason.
+
+    :returns: the conflicts that were overridden (empty when there were none), for the
+        web layer to audit together with the reason.
+    :raises HeatConflictError: conflicts exist and the reason is missing or shorter
+        than ``OVERRIDE_REASON_MIN_CHARS`` characters (a reason, not "ok").
+    """
+    conflicts = heat_conflicts(flags, regions)
+    if conflicts and len((override_reason or "").strip()) < OVERRIDE_REASON_MIN_CHARS:
+        raise HeatConflictError(conflicts)
+    return conflicts
+
+
 def local_conflicts(flags: Iterable[SafetyFlag], regions: Iterable[str]) -> list[str]:
     """A warning for every uncleared local contraindication (domain section 3: avoid
     the area, treat elsewhere) over the given regions.  Warnings, not refusals: the

@@ -9,10 +9,12 @@ import pytest
 from clinic.contributions import SafetyFlag
 from plugins.treatment.domain.builtin import HOT_PACK, NMT, PRT
 from plugins.treatment.domain.rules import (
+    HeatConflictError,
     NoteError,
     changed_fields,
     check_session,
     heat_conflicts,
+    heat_gate,
     local_conflicts,
     pain_score,
     plan_activation_blockers,
@@ -285,3 +287,17 @@ def test_changed_fields_lists_both_versions_of_every_difference():
         ("subjective", "Sore", "Sore in the morning"),
     ]
     assert changed_fields(saved, dict(saved)) == []
+
+
+def test_heat_gate_refuses_without_a_written_reason_and_returns_what_was_overridden():
+    numb = flag("heat", message="Numbness", regions=("lower_back_l",))
+    assert heat_gate([numb], ["lower_back_r"]) == []
+    with pytest.raises(HeatConflictError) as info:
+        heat_gate([numb], ["lower_back_l"])
+    assert info.value.conflicts == ["No heat over Lower back, left: Numbness"]
+    with pytest.raises(HeatConflictError):
+        heat_gate([numb], ["lower_back_l"], override_reason="  ok       ")
+    overridden = heat_gate(
+        [numb], ["lower_back_l"], override_reason="Sensation retested normal today"
+    )
+    assert overridden == ["No heat over Lower back, left: Numbness"]
