@@ -119,29 +119,42 @@ def reeval_due(
     reeval_date: dt.date | None,
     visits_done: int,
     every_visits: int | None = 10,
+    visits_since_reeval: int | None = None,
 ) -> str | None:
     """Why a re-evaluation is due now, or None.
 
     Due when the re-evaluation date has come, or by visit count (domain section 6.5:
     a progress report on or before every 10th treatment visit; the count is a
-    setting, 0 or None to turn it off).  ``visits_done`` counts visits since the plan
-    started or since the last re-evaluation, whichever is later: the report is due
-    once the *next* visit would be the 10th, and overdue after it.
+    setting, 0 or None turns it off).
+
+    - ``visits_done`` is the number of visits in the plan so far.  Without a record of
+      the last re-evaluation the report falls due around every 10th visit: when the
+      next visit will be the 10th (20th, ...) and on the day the 10th is done.
+    - ``visits_since_reeval``, when the caller records re-evaluations, is the count
+      since the last one: due once the next visit would be the 10th, overdue after.
     """
     if reeval_date is not None and today >= reeval_date:
         if today == reeval_date:
             return f"Re-evaluation is due today ({reeval_date.isoformat()})."
         return f"Re-evaluation was due on {reeval_date.isoformat()}."
-    if every_visits and visits_done >= every_visits:
-        return (
-            f"{visits_done} visits since the last re-evaluation: a progress re-evaluation "
-            f"is overdue (due at least every {every_visits} visits)."
-        )
-    if every_visits and visits_done + 1 >= every_visits:
-        return (
-            f"The next visit is visit {visits_done + 1} since the last re-evaluation: "
-            "re-evaluate at or before it."
-        )
+    if not every_visits or every_visits < 1:
+        return None
+    if visits_since_reeval is not None:
+        if visits_since_reeval >= every_visits:
+            return (
+                f"{visits_since_reeval} visits since the last re-evaluation: it is overdue "
+                f"(due at least every {every_visits} visits)."
+            )
+        if visits_since_reeval + 1 >= every_visits:
+            return (
+                f"The next visit is visit {visits_since_reeval + 1} since the last "
+                "re-evaluation: re-evaluate at or before it."
+            )
+        return None
+    if visits_done > 0 and visits_done % every_visits == 0:
+        return f"Visit {visits_done} is done: a progress re-evaluation is due now."
+    if (visits_done + 1) % every_visits == 0:
+        return f"The next visit is visit {visits_done + 1}: re-evaluate at or before it."
     return None
 
 

@@ -130,23 +130,46 @@ def test_reeval_is_due_on_and_after_its_date():
 
 
 @pytest.mark.parametrize(
-    "visits, due", [(0, False), (5, False), (8, False), (9, True), (10, True), (14, True)]
+    "visits, due",
+    [
+        (0, False),
+        (5, False),
+        (8, False),
+        (9, True),
+        (10, True),
+        (11, False),
+        (19, True),
+        (20, True),
+        (21, False),
+    ],
 )
-def test_reeval_is_due_before_the_tenth_visit_since_the_last_one(visits, due):
+def test_reeval_by_count_falls_due_around_every_tenth_visit(visits, due):
     reason = reeval_due(today=dt.date(2026, 3, 1), reeval_date=None, visits_done=visits)
     assert (reason is not None) is due
 
 
+@pytest.mark.parametrize("since, due", [(0, False), (8, False), (9, True), (10, True), (14, True)])
+def test_reeval_counted_since_the_last_one_stays_due_until_done(since, due):
+    reason = reeval_due(
+        today=dt.date(2026, 3, 1), reeval_date=None, visits_done=30, visits_since_reeval=since
+    )
+    assert (reason is not None) is due
+    if since >= 10:
+        assert "overdue" in reason
+
+
 def test_reeval_visit_count_is_a_setting_and_can_be_turned_off():
     today = dt.date(2026, 3, 1)
+    assert reeval_due(today=today, reeval_date=None, visits_done=6, every_visits=6)
     assert reeval_due(today=today, reeval_date=None, visits_done=5, every_visits=6)
+    assert reeval_due(today=today, reeval_date=None, visits_done=4, every_visits=6) is None
     assert reeval_due(today=today, reeval_date=None, visits_done=30, every_visits=0) is None
-    assert reeval_due(today=today, reeval_date=None, visits_done=30, every_visits=None) is None
+    assert reeval_due(today=today, reeval_date=None, visits_done=29, every_visits=None) is None
 
 
-def test_overdue_by_count_says_overdue():
-    reason = reeval_due(today=dt.date(2026, 3, 1), reeval_date=None, visits_done=10)
-    assert "overdue" in reason
+def test_the_date_rule_applies_whatever_the_count():
+    day = dt.date(2026, 3, 10)
+    assert reeval_due(today=day, reeval_date=day, visits_done=3, every_visits=0)
 
 
 def test_plan_end_date_counts_whole_weeks():
