@@ -8,11 +8,14 @@ import pytest
 
 from plugins.treatment.domain.plans import (
     Goal,
+    GoalError,
     PlanTransitionError,
     check_transition,
     goal_met,
     goal_problems,
     goal_progress,
+    parse_goal,
+    plan_date_errors,
     plan_end_date,
     plan_end_near,
     planned_visits,
@@ -195,3 +198,57 @@ def test_plan_end_warning_days_is_a_setting():
     args = {"today": dt.date(2026, 4, 1), "start": dt.date(2026, 3, 2), "weeks": 6}
     assert plan_end_near(**args) is False
     assert plan_end_near(**args, warn_days=14) is True
+
+
+def test_parse_goal_from_form_strings():
+    goal = parse_goal(
+        measure=" ODI ",
+        baseline="42",
+        target="20,0",
+        target_date="2026-03-15",
+        direction="below",
+        plan_start=dt.date(2026, 2, 1),
+    )
+    assert goal == Goal("ODI", 42.0, 20.0, dt.date(2026, 3, 15), "below")
+    assert (
+        parse_goal(
+            measure="nprs",
+            baseline="",
+            target="3",
+            target_date=dt.date(2026, 3, 1),
+            direction="below",
+        ).baseline
+        is None
+    )
+
+
+def test_parse_goal_names_every_problem():
+    with pytest.raises(GoalError) as info:
+        parse_goal(measure="", baseline="lots", target="", target_date="15 March", direction="down")
+    assert set(info.value.errors) == {"measure", "baseline", "target", "target_date", "direction"}
+
+
+def test_parse_goal_refuses_dates_before_the_plan_and_targets_met_at_baseline():
+    with pytest.raises(GoalError) as info:
+        parse_goal(
+            measure="odi",
+            baseline=42,
+            target=20,
+            target_date=dt.date(2026, 1, 31),
+            plan_start=dt.date(2026, 2, 1),
+        )
+    assert set(info.value.errors) == {"target_date"}
+    with pytest.raises(GoalError) as info:
+        parse_goal(measure="odi", baseline=18, target=20, target_date=dt.date(2026, 3, 1))
+    assert "already meets" in info.value.errors["target"]
+    with pytest.raises(GoalError):
+        parse_goal(measure="odi", baseline="nan", target=20, target_date=dt.date(2026, 3, 1))
+
+
+def test_plan_dates():
+    start = dt.date(2026, 3, 2)
+    assert plan_date_errors(start=start, weeks=6, reeval_date=None) == {}
+    assert plan_date_errors(start=start, weeks=6, reeval_date=dt.date(2026, 4, 12)) == {}
+    assert "reeval_date" in plan_date_errors(start=start, weeks=6, reeval_date=start)
+    assert "reeval_date" in plan_date_errors(start=start, weeks=6, reeval_date=dt.date(2026, 4, 13))
+    assert "start_date" in plan_date_errors(start=None, weeks=6, reeval_date=None)
