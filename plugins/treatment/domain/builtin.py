@@ -129,8 +129,16 @@ NMT = ModalitySpec(
     fields=(
         FieldSpec("muscle", "Muscle", "choice", choices=vocab.MUSCLES),
         FieldSpec("side", "Side", "choice", choices=vocab.SIDES),
-        FieldSpec("trigger_point", "Trigger point", "choice", choices=vocab.TRIGGER_POINT_STATES),
-        FieldSpec("referral_seen", "Referred pain reproduced", "bool", required=False),
+        FieldSpec(
+            "trigger_point",
+            "Trigger point",
+            "choice",
+            choices=vocab.TRIGGER_POINT_STATES,
+            carry_over=False,
+        ),
+        FieldSpec(
+            "referral_seen", "Referred pain reproduced", "bool", required=False, carry_over=False
+        ),
         _rating(
             "pressure",
             "Pressure (patient-rated 0-10)",
@@ -148,9 +156,11 @@ NMT = ModalitySpec(
             unit="s",
             help="Usually up to about a minute, or until the tension eases.",
         ),
-        FieldSpec("twitch_response", "Local twitch response", "bool", required=False),
-        _rating("tenderness_before", "Tenderness before (0-10)"),
-        _rating("tenderness_after", "Tenderness after (0-10)"),
+        FieldSpec(
+            "twitch_response", "Local twitch response", "bool", required=False, carry_over=False
+        ),
+        _rating("tenderness_before", "Tenderness before (0-10)", carry_over=False),
+        _rating("tenderness_after", "Tenderness after (0-10)", carry_over=False),
         minutes_field(),
     ),
     plan_fields=(
@@ -180,7 +190,7 @@ PRT = ModalitySpec(
             choices=vocab.TENDERNESS_SCALES,
             default="rating",
         ),
-        _rating("tenderness_before", "Tenderness before (0-10)"),
+        _rating("tenderness_before", "Tenderness before (0-10)", carry_over=False),
         FieldSpec(
             "flexion_extension",
             "Position: flexion or extension",
@@ -211,8 +221,9 @@ PRT = ModalitySpec(
             max=100,
             unit="%",
             help="Aim for at least 70 % before holding.",
+            carry_over=False,
         ),
-        _rating("tenderness_after", "Tenderness after (0-10)"),
+        _rating("tenderness_after", "Tenderness after (0-10)", carry_over=False),
         minutes_field(),
     ),
     plan_fields=(
@@ -262,6 +273,7 @@ HOT_PACK = ModalitySpec(
             warn_max_setting="hot_pack_tank_temp_max",
             unit="\u00b0C",
             help="Water temperature in degrees Celsius (liquid water: 0-100).",
+            carry_over=False,
         ),
         FieldSpec(
             "towel_layers",
@@ -280,20 +292,29 @@ HOT_PACK = ModalitySpec(
             "Skin checks (minute: finding)",
             "skin_checks",
             help="One line per check, e.g. '5: even pink'.",
+            carry_over=False,
         ),
-        FieldSpec("skin_response", "Skin response", "choice", choices=vocab.SKIN_RESPONSES),
+        FieldSpec(
+            "skin_response",
+            "Skin response",
+            "choice",
+            choices=vocab.SKIN_RESPONSES,
+            carry_over=False,
+        ),
         FieldSpec(
             "follow_up",
             "Follow-up for a skin reaction",
             "text",
             required=False,
             max=1000,
+            carry_over=False,
         ),
         FieldSpec(
             "screen_confirmed",
             "Heat contraindication screen confirmed",
             "bool",
             help="No numbness, poor circulation, acute inflammation or cancer in the area.",
+            carry_over=False,
         ),
     ),
     plan_fields=(

@@ -66,14 +66,17 @@ def _words(text: str) -> list[str]:
 
 
 def _looks_like_code(token: str) -> bool:
+    # A lone letter is the start of a code being typed, not a useful title word.
+    if len(token) == 1 and token.isalpha():
+        return True
     return bool(_CODE_RE.match(token)) and any(ch.isdigit() for ch in token)
 
 
 def search(query: str, limit: int = 20) -> list[Diagnosis]:
     """Codes matching every term of ``query``.
 
-    A term shaped like a code ("m54", "M54.5", "m545") matches codes starting with it,
-    dot or not; any other term must begin a word of the title ("sciat" finds
+    A term shaped like a code ("m54", "M54.5", "m545", or a lone letter) matches codes
+    starting with it, dot or not; any other term must begin a word of the title ("sciat" finds
     "sciatica").  An exact code comes first, then code order.  Empty query: no results.
     """
     terms = (query or "").split()

@@ -17,14 +17,20 @@ Two levels of badness (issue 4, section 4):
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from clinic.anatomy import REGIONS_BY_CODE
+from plugins.treatment.domain.coerce import DEFAULT_TEXT_MAX as DEFAULT_TEXT_MAX
+from plugins.treatment.domain.coerce import (
+    InvalidValue,
+    coerce,
+    empty_value,
+    fmt,
+    is_empty,
+)
 
 FIELD_TYPES = frozenset(
     {"int", "float", "choice", "bool", "text", "region", "regions", "time", "skin_checks"}
@@ -34,11 +40,6 @@ FIELD_TYPES = frozenset(
 # (a stored entry fed back for prefill carries them) and recomputed every time.
 DERIVED_KEYS = frozenset({"adverse_event"})
 
-# A long free-text answer is fine; a megabyte pasted into a field is not a note.
-DEFAULT_TEXT_MAX = 4000
-
-_TRUE = frozenset({"1", "true", "on", "yes", "y"})
-_FALSE = frozenset({"0", "false", "off", "no", "n", ""})
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -50,7 +51,8 @@ class FieldSpec:
     the length.  ``warn_min``/``warn_max`` bound what is usual (outside is accepted with
     a warning); ``warn_min_setting``/``warn_max_setting`` name settings that replace
     them, so a clinic can move the usual range without touching code.  ``default`` (or
-    the setting named by ``setting_key``) is what a new entry is prefilled with.
+    the setting named by ``setting_key``) is what a new entry is prefilled with;
+    ``carry_over=False`` keeps a field out of the prefill from the previous session.
     """
 
     name: str
@@ -68,6 +70,9 @@ class FieldSpec:
     warn_min_setting: str | None = None
     warn_max_setting: str | None = None
     unit: str = ""
+    # False for observations that must be made afresh each visit (ratings, skin checks,
+    # the contraindication screen): they are never prefilled from the previous session.
+    carry_over: bool = True
 
 
 # check(values, settings, errors, warnings): a modality's own cross-field rules.  It
@@ -121,10 +126,6 @@ class EntryError(ValueError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
 
 
-class _Invalid(Exception):
-    """A single field's value cannot be accepted (message for the form)."""
-
-
 # -- settings ---------------------------------------------------------------------------
 
 
@@ -135,12 +136,14 @@ def setting_number(settings: Mapping[str, Any], key: str | None, fallback: float
     raw = settings[key]
     if isinstance(raw, bool):
         raise ValueError(f"Setting {key!r} must be a number, not {raw!r}")
+    try:
+        number = float(raw if isinstance(raw, int | float) else str(raw).strip())
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ValueError(f"Setting {key!r} must be a number, not {raw!r}")
     if isinstance(raw, int | float):
         return raw
-    try:
-        number = float(str(raw).strip())
-    except ValueError:
-        raise ValueError(f"Setting {key!r} must be a number, not {raw!r}") from None
     return int(number) if number.is_integer() else number
 
 
@@ -169,202 +172,38 @@ def entry_defaults(
     return out
 
 
-# -- coercion ---------------------------------------------------------------------------
-
-
-def _fmt(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else f"{number:g}"
-
-
-def _is_empty(raw: Any) -> bool:
-    if raw is None:
-        return True
-    if isinstance(raw, str):
-        return raw.strip() == ""
-    if isinstance(raw, list | tuple):
-        return len(raw) == 0
-    return False
-
-
-def _to_int(raw: Any) -> int:
-    if isinstance(raw, bool):
-        raise _Invalid("Enter a whole number.")
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float):
-        if math.isfinite(raw) and raw.is_integer():
-            return int(raw)
-        raise _Invalid("Enter a whole number.")
-    text = str(raw).strip()
-    if re.fullmatch(r"[+-]?\d{1,9}", text):
-        return int(text)
-    raise _Invalid("Enter a whole number.")
-
-
-def _to_float(raw: Any) -> float:
-    if isinstance(raw, bool):
-        raise _Invalid("Enter a number.")
-    if isinstance(raw, int | float):
-        value = float(raw)
-    else:
-        text = str(raw).strip().replace(",", ".")
-        if not re.fullmatch(r"[+-]?(\d{1,9}(\.\d*)?|\.\d+)", text):
-            raise _Invalid("Enter a number.")
-        value = float(text)
-    if not math.isfinite(value):
-        raise _Invalid("Enter a number.")
-    return value
-
-
-def _to_bool(raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    if raw is None:
-        return False
-    text = str(raw).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise _Invalid("Answer yes or no.")
-
-
-def _to_time(raw: Any) -> dt.time:
-    if isinstance(raw, dt.time):
-        return raw.replace(microsecond=0)
-    text = str(raw).strip()
-    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
-    if not m:
-        raise _Invalid("Enter a time as HH:MM.")
-    hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise _Invalid("Enter a time as HH:MM.")
-    return dt.time(hour, minute, second)
-
-
-def _to_region(raw: Any) -> str:
-    code = str(raw).strip()
-    if code not in REGIONS_BY_CODE:
-        raise _Invalid("Choose a body region from the list.")
-    return code
-
-
-def _to_regions(raw: Any) -> list[str]:
-    items = raw.split(",") if isinstance(raw, str) else list(raw)
-    out: list[str] = []
-    for item in items:
-        if isinstance(item, str) and not item.strip():
-            continue
-        code = _to_region(item)
-        if code not in out:
-            out.append(code)
-    return out
-
-
-def _parse_skin_check_line(line: str) -> dict[str, Any]:
-    m = re.fullmatch(r"\s*(\d{1,4})\s*(?:min(?:utes?)?\b)?\s*[:\-\u2013]?\s*(.*?)\s*", line)
-    if not m:
-        raise _Invalid("Write each skin check as 'minute: finding'.")
-    return {"minute": m[1], "finding": m[2]}
-
-
-def _to_skin_checks(raw: Any, max_len: int) -> list[dict[str, Any]]:
-    """A list of {"minute": int, "finding": str}, sorted by minute.
-
-    Accepts a list of mappings (from JSON) or text with one check per line written as
-    ``minute: finding`` (from a plain textarea).
-    """
-    if isinstance(raw, str):
-        raw = [_parse_skin_check_line(line) for line in raw.splitlines() if line.strip()]
-    if not isinstance(raw, list | tuple):
-        raise _Invalid("Record each skin check with its minute and finding.")
-    checks: list[dict[str, Any]] = []
-    for item in raw:
-        if not isinstance(item, Mapping) or set(item) - {"minute", "finding"}:
-            raise _Invalid("Record each skin check with its minute and finding.")
-        try:
-            minute = _to_int(item.get("minute"))
-        except _Invalid:
-            raise _Invalid("Each skin check needs the minute it was done.") from None
-        finding = str(item.get("finding") or "").strip()
-        if not finding:
-            raise _Invalid(f"Write what the skin looked like at minute {minute}.")
-        if len(finding) > max_len:
-            raise _Invalid(f"A skin check finding is limited to {max_len} characters.")
-        if minute < 0:
-            raise _Invalid("Skin check minutes count from when the pack went on (0 or more).")
-        checks.append({"minute": minute, "finding": finding})
-    checks.sort(key=lambda c: c["minute"])
-    minutes = [c["minute"] for c in checks]
-    if len(set(minutes)) != len(minutes):
-        raise _Invalid("Two skin checks are recorded at the same minute.")
-    return checks
-
-
-def _coerce(field: FieldSpec, raw: Any) -> Any:
-    kind = field.type
-    if kind == "int":
-        return _to_int(raw)
-    if kind == "float":
-        return _to_float(raw)
-    if kind == "bool":
-        return _to_bool(raw)
-    if kind == "choice":
-        value = str(raw).strip()
-        if value not in {v for v, _ in field.choices}:
-            raise _Invalid("Choose one of the listed options.")
-        return value
-    if kind == "text":
-        if not isinstance(raw, str):
-            raise _Invalid("Enter text.")
-        text = raw.strip()
-        limit = int(field.max) if field.max is not None else DEFAULT_TEXT_MAX
-        if len(text) > limit:
-            raise _Invalid(f"Keep this under {limit} characters.")
-        return text
-    if kind == "time":
-        return _to_time(raw)
-    if kind == "region":
-        return _to_region(raw)
-    if kind == "regions":
-        return _to_regions(raw)
-    if kind == "skin_checks":
-        return _to_skin_checks(raw, DEFAULT_TEXT_MAX)
-    raise _Invalid(f"Unsupported field type {kind!r}.")  # check_spec prevents this
-
-
-def _empty_value(field: FieldSpec) -> Any:
-    if field.type == "bool":
-        return False
-    if field.type in ("regions", "skin_checks"):
-        return []
-    if field.type == "text":
-        return ""
-    return None
-
-
 def _range_problems(field: FieldSpec, value: Any, settings: Mapping[str, Any]):
     """(refusal or None, warning or None) for a numeric value against its ranges."""
     unit = f" {field.unit}" if field.unit else ""
     if field.min is not None and value < field.min or field.max is not None and value > field.max:
         if field.min is not None and field.max is not None:
-            span = f"between {_fmt(field.min)} and {_fmt(field.max)}{unit}"
+            span = f"between {fmt(field.min)} and {fmt(field.max)}{unit}"
         elif field.min is not None:
-            span = f"at least {_fmt(field.min)}{unit}"
+            span = f"at least {fmt(field.min)}{unit}"
         else:
-            span = f"at most {_fmt(field.max)}{unit}"
-        return f"{field.label} must be {span}; {_fmt(value)} is not possible.", None
+            span = f"at most {fmt(field.max)}{unit}"
+        return f"{field.label} must be {span}; {fmt(value)} is not possible.", None
     low = setting_number(settings, field.warn_min_setting, field.warn_min)
     high = setting_number(settings, field.warn_max_setting, field.warn_max)
     if low is not None and value < low or high is not None and value > high:
         if low is not None and high is not None:
-            usual = f"the usual {_fmt(low)}-{_fmt(high)}{unit}"
+            usual = f"the usual {fmt(low)}-{fmt(high)}{unit}"
         elif low is not None:
-            usual = f"the usual minimum of {_fmt(low)}{unit}"
+            usual = f"the usual minimum of {fmt(low)}{unit}"
         else:
-            usual = f"the usual maximum of {_fmt(high)}{unit}"
-        return None, f"{field.label}: {_fmt(value)}{unit} is outside {usual}. Check it is right."
+            usual = f"the usual maximum of {fmt(high)}{unit}"
+        return None, f"{field.label}: {fmt(value)}{unit} is outside {usual}. Check it is right."
     return None, None
+
+
+def _raw_value(raw: Mapping[str, Any], field: FieldSpec) -> Any:
+    # A form's multi-valued mapping (werkzeug MultiDict) returns only the first value
+    # from .get(); a multi-select of regions needs all of them.
+    getlist = getattr(raw, "getlist", None)
+    if field.type == "regions" and callable(getlist):
+        values = getlist(field.name)
+        return values[0] if len(values) == 1 else values
+    return raw.get(field.name)
 
 
 def validate_entry(
@@ -383,6 +222,8 @@ def validate_entry(
         plus warnings about unusual values.
     :raises EntryError: mapping each refused field to a message; nothing is accepted.
     """
+    if not isinstance(raw, Mapping):
+        raise EntryError({"entry": f"{spec.label}: the entry is not a set of fields."})
     fields = spec.plan_fields if plan else spec.fields
     by_name = {f.name: f for f in fields}
     errors: dict[str, str] = {}
@@ -394,15 +235,15 @@ def validate_entry(
             errors[str(name)] = f"{spec.label} has no field called {name!r}."
 
     for field in fields:
-        given = raw.get(field.name)
-        if _is_empty(given) and field.type != "bool":
+        given = _raw_value(raw, field)
+        if is_empty(given) and field.type != "bool":
             if field.required:
                 errors[field.name] = f"{field.label} is required."
-            values[field.name] = _empty_value(field)
+            values[field.name] = empty_value(field)
             continue
         try:
-            value = _coerce(field, given)
-        except _Invalid as exc:
+            value = coerce(field, given)
+        except InvalidValue as exc:
             errors[field.name] = f"{field.label}: {exc}"
             continue
         if field.type in ("regions", "skin_checks") and not value and field.required:
@@ -442,6 +283,41 @@ def _check_skin_check_minutes(
                 f"{field.label}: a check at minute {late[0]} is after the {minutes} minutes "
                 "the pack was on."
             )
+
+
+def prefill_entry(
+    spec: ModalitySpec,
+    *,
+    previous: Mapping[str, Any] | None = None,
+    plan_values: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] = {},  # noqa: B006 -- read-only
+) -> dict[str, Any]:
+    """Starting values for a session entry (issue 4, section 5: a routine visit should
+    take a minute).
+
+    Layered: field defaults (and settings), then the plan's parameters for this
+    modality (minutes, hold, regions), then the previous session's entry of the same
+    modality.  Fields marked ``carry_over=False`` (fresh observations such as
+    tenderness ratings, skin checks and the contraindication screen) never come from
+    the previous session, so nothing observed last time is silently re-recorded.
+    """
+    out = entry_defaults(spec, settings)
+    by_name = {f.name: f for f in spec.fields}
+    for name, value in (plan_values or {}).items():
+        if value in (None, "", []):
+            continue
+        if name in by_name:  # same-named field: minutes, hold_seconds, regions
+            out[name] = value
+        elif name == "regions" and isinstance(value, list | tuple):
+            # A plan lists areas; a single-region session field starts at the first.
+            for f in spec.fields:
+                if f.type == "region":
+                    out[f.name] = value[0]
+    for name, value in (previous or {}).items():
+        field = by_name.get(name)
+        if field is not None and field.carry_over and value not in (None, "", []):
+            out[name] = value
+    return out
 
 
 # -- registry ---------------------------------------------------------------------------

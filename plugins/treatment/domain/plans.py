@@ -85,6 +85,93 @@ class Goal:
             raise ValueError("A goal needs a measure.")
 
 
+class GoalError(ValueError):
+    """A goal that cannot be accepted; ``errors`` maps goal field names to messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+def _number(raw: object) -> float | None:
+    if raw is None or isinstance(raw, str) and not raw.strip():
+        return None
+    if isinstance(raw, bool):
+        raise ValueError
+    value = float(str(raw).strip().replace(",", ".")) if isinstance(raw, str) else float(raw)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError
+    return value
+
+
+def parse_goal(
+    *,
+    measure: str,
+    baseline: object,
+    target: object,
+    target_date: dt.date | str | None,
+    direction: str = "below",
+    plan_start: dt.date | None = None,
+) -> Goal:
+    """Build a :class:`Goal` from form values (strings accepted), or raise
+    :class:`GoalError` naming every problem: no measure, numbers that are not numbers,
+    no target, an unknown direction, a target date missing or before the plan starts,
+    or a baseline that already meets the target (nothing left to measure)."""
+    errors: dict[str, str] = {}
+    measure = (measure or "").strip()
+    if not measure:
+        errors["measure"] = "Name the measure, e.g. ODI or pain (NPRS)."
+    numbers: dict[str, float | None] = {}
+    for name, raw in (("baseline", baseline), ("target", target)):
+        try:
+            numbers[name] = _number(raw)
+        except (TypeError, ValueError):
+            errors[name] = "Enter a number."
+            numbers[name] = None
+    if numbers["target"] is None and "target" not in errors:
+        errors["target"] = "Enter the target value."
+    if direction not in dict(GOAL_DIRECTIONS):
+        errors["direction"] = "Choose whether lower or higher values are better."
+    when = target_date
+    if isinstance(when, str):
+        try:
+            when = dt.date.fromisoformat(when.strip())
+        except ValueError:
+            when = None
+    if not isinstance(when, dt.date):
+        errors["target_date"] = "Enter the date the goal should be met by."
+    elif plan_start is not None and when < plan_start:
+        errors["target_date"] = "The goal date is before the plan starts."
+    if not errors:
+        goal = Goal(measure, numbers["baseline"], numbers["target"], when, direction)
+        problems = goal_problems(goal)
+        if problems:
+            errors["target"] = problems[0]
+    if errors:
+        raise GoalError(errors)
+    return goal
+
+
+def plan_date_errors(
+    *, start: dt.date | None, weeks: int | None, reeval_date: dt.date | None
+) -> dict[str, str]:
+    """Problems with a plan's dates (empty: fine).  The re-evaluation date may be
+    left empty (the visit count still applies) but must fall within the plan."""
+    errors: dict[str, str] = {}
+    if not isinstance(start, dt.date):
+        errors["start_date"] = "Enter the date the plan starts."
+        return errors
+    if reeval_date is not None:
+        if reeval_date <= start:
+            errors["reeval_date"] = "The re-evaluation date must be after the plan starts."
+        elif isinstance(weeks, int) and weeks > 0 and reeval_date > plan_end_date(start, weeks):
+            errors["reeval_date"] = (
+                f"The re-evaluation date is after the plan ends "
+                f"({plan_end_date(start, weeks).isoformat()})."
+            )
+    return errors
+
+
 def goal_met(goal: Goal, latest_value: float | None) -> bool:
     """Whether the latest value reaches the target (boundary included)."""
     if latest_value is None:
@@ -119,29 +206,42 @@ def reeval_due(
     reeval_date: dt.date | None,
     visits_done: int,
     every_visits: int | None = 10,
+    visits_since_reeval: int | None = None,
 ) -> str | None:
     """Why a re-evaluation is due now, or None.
 
     Due when the re-evaluation date has come, or by visit count (domain section 6.5:
     a progress report on or before every 10th treatment visit; the count is a
-    setting, 0 or None to turn it off).  ``visits_done`` counts visits since the plan
-    started or since the last re-evaluation, whichever is later: the report is due
-    once the *next* visit would be the 10th, and overdue after it.
+    setting, 0 or None turns it off).
+
+    - ``visits_done`` is the number of visits in the plan so far.  Without a record of
+      the last re-evaluation the report falls due around every 10th visit: when the
+      next visit will be the 10th (20th, ...) and on the day the 10th is done.
+    - ``visits_since_reeval``, when the caller records re-evaluations, is the count
+      since the last one: due once the next visit would be the 10th, overdue after.
     """
     if reeval_date is not None and today >= reeval_date:
         if today == reeval_date:
             return f"Re-evaluation is due today ({reeval_date.isoformat()})."
         return f"Re-evaluation was due on {reeval_date.isoformat()}."
-    if every_visits and visits_done >= every_visits:
-        return (
-            f"{visits_done} visits since the last re-evaluation: a progress re-evaluation "
-            f"is overdue (due at least every {every_visits} visits)."
-        )
-    if every_visits and visits_done + 1 >= every_visits:
-        return (
-            f"The next visit is visit {visits_done + 1} since the last re-evaluation: "
-            "re-evaluate at or before it."
-        )
+    if not every_visits or every_visits < 1:
+        return None
+    if visits_since_reeval is not None:
+        if visits_since_reeval >= every_visits:
+            return (
+                f"{visits_since_reeval} visits since the last re-evaluation: it is overdue "
+                f"(due at least every {every_visits} visits)."
+            )
+        if visits_since_reeval + 1 >= every_visits:
+            return (
+                f"The next visit is visit {visits_since_reeval + 1} since the last "
+                "re-evaluation: re-evaluate at or before it."
+            )
+        return None
+    if visits_done > 0 and visits_done % every_visits == 0:
+        return f"Visit {visits_done} is done: a progress re-evaluation is due now."
+    if (visits_done + 1) % every_visits == 0:
+        return f"The next visit is visit {visits_done + 1}: re-evaluate at or before it."
     return None
 
 

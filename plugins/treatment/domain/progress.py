@@ -103,3 +103,12 @@ def latest_value(measures: Iterable[Any], instrument: str) -> float | None:
         if m.instrument == instrument and (latest is None or m.taken_on >= latest.taken_on):
             latest = m
     return None if latest is None else latest.value
+
+
+def pain_series(points: Iterable[SessionPoint]) -> list[tuple[str, list[tuple[dt.date, float]]]]:
+    """Before/after pain as series for ``clinic.charts.line_chart_svg`` (y 0-10)."""
+    points = list(points)
+    return [
+        ("Pain before", [(p.date, p.pain_before) for p in points if p.pain_before is not None]),
+        ("Pain after", [(p.date, p.pain_after) for p in points if p.pain_after is not None]),
+    ]

@@ -39,6 +39,25 @@ class SessionCheck:
     session_minutes: int = 0
 
 
+def _as_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return value
+
+
+def _as_time(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            parsed = dt.time.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo is None else None
+    return value
+
+
 def _minutes_between(start: dt.time, end: dt.time) -> int:
     return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
 
@@ -78,12 +97,14 @@ def check_session(
     :param entries: (spec, validated values) for each modality entry; each values dict
         has an int ``minutes``.
     :param today: the clinic's current date (defaults to the machine's).
+    ``date``/``start``/``end`` may also be ISO strings as a form posts them.
     :raises NoteError: end not after start, session over 4 hours, date in the future,
         pain not a whole number 0-10, modality minutes adding up to more than the session.
     """
     today = today or dt.date.today()
     errors: dict[str, str] = {}
     warnings: list[str] = []
+    date, start, end = _as_date(date), _as_time(start), _as_time(end)
 
     if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
         errors["date"] = "Enter the date of the session."
@@ -214,6 +235,37 @@ def heat_conflicts(flags: Iterable[SafetyFlag], regions: Iterable[str]) -> list[
     return messages
 
 
+OVERRIDE_REASON_MIN_CHARS = 10
+
+
+class HeatConflictError(ValueError):
+    """Heat over a contraindicated region without a written override reason."""
+
+    def __init__(self, conflicts: list[str]):
+        self.conflicts = list(conflicts)
+        super().__init__(
+            "Heat is contraindicated here: "
+            + "; ".join(self.conflicts)
+            + ". Choose another region, or write why you are overriding."
+        )
+
+
+def heat_gate(
+    flags: Iterable[SafetyFlag], regions: Iterable[str], *, override_reason: str = ""
+) -> list[str]:
+    """Refuse heat over contraindicated regions unless the therapist writes a reason.
+
+    :returns: the conflicts that were overridden (empty when there were none), for the
+        web layer to audit together with the reason.
+    :raises HeatConflictError: conflicts exist and the reason is missing or shorter
+        than ``OVERRIDE_REASON_MIN_CHARS`` characters (a reason, not "ok").
+    """
+    conflicts = heat_conflicts(flags, regions)
+    if conflicts and len((override_reason or "").strip()) < OVERRIDE_REASON_MIN_CHARS:
+        raise HeatConflictError(conflicts)
+    return conflicts
+
+
 def local_conflicts(flags: Iterable[SafetyFlag], regions: Iterable[str]) -> list[str]:
     """A warning for every uncleared local contraindication (domain section 3: avoid
     the area, treat elsewhere) over the given regions.  Warnings, not refusals: the
@@ -243,3 +295,52 @@ def pressure_warnings(flags: Iterable[SafetyFlag], pressure: int | None) -> list
         for flag in flags
         if flag.kind == "pressure" and not flag.cleared
     ]
+
+
+@dataclass(frozen=True)
+class ServiceMinutes:
+    """Minutes of one modality in one session, as reported to billing."""
+
+    service: str
+    label: str
+    minutes: int
+    timed: bool
+
+
+def service_minutes(entries: Iterable[tuple[ModalitySpec, dict]]) -> list[ServiceMinutes]:
+    """Minutes per modality for the ``billable_services`` hook (issue 4, section 6).
+
+    Entries of the same modality add up (two NMT entries of 10 and 15 minutes are one
+    25-minute NMT service): unit rules such as the 8-minute rule work on the total per
+    service.  Order follows the first entry of each modality.  This plugin knows
+    nothing about CPT; a billing plugin maps ``service`` to codes.
+    """
+    totals: dict[str, ServiceMinutes] = {}
+    for spec, values in entries:
+        key = spec.service_key or f"treatment.{spec.key}"
+        minutes = int(values.get("minutes") or 0)
+        if key in totals:
+            prev = totals[key]
+            totals[key] = ServiceMinutes(key, prev.label, prev.minutes + minutes, prev.timed)
+        else:
+            totals[key] = ServiceMinutes(key, spec.label, minutes, spec.timed)
+    return [t for t in totals.values() if t.minutes > 0]
+
+
+def unsigned_overdue(*, started: dt.datetime, now: dt.datetime, hours: float = 24) -> bool:
+    """Whether an unsigned note has waited longer than ``hours`` (the
+    ``unsigned_note_hours`` setting) and belongs on the therapist's to-do list."""
+    return now - started > dt.timedelta(hours=float(hours))
+
+
+def changed_fields(saved: Any, submitted: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """(path, saved value, submitted value) for every difference between two versions
+    of a draft, so a refused concurrent save can show both side by side.  Nested
+    mappings are compared key by key; lists and other values as wholes."""
+    if isinstance(saved, dict) and isinstance(submitted, dict):
+        out: list[tuple[str, Any, Any]] = []
+        for key in sorted(set(saved) | set(submitted), key=str):
+            path = f"{prefix}.{key}" if prefix else str(key)
+            out.extend(changed_fields(saved.get(key), submitted.get(key), path))
+        return out
+    return [] if saved == submitted else [(prefix, saved, submitted)]

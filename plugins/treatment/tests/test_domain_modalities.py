@@ -18,6 +18,7 @@ from plugins.treatment.domain.modalities import (
     field_default,
     heat_regions,
     registry,
+    setting_number,
     validate_entry,
 )
 
@@ -315,3 +316,15 @@ def test_regions_of_an_entry_and_heat_regions_only_for_heat_modalities():
         "neck_l",
         "neck_r",
     )
+
+
+def test_an_entry_that_is_not_a_mapping_is_refused():
+    with pytest.raises(EntryError) as info:
+        validate_entry(CUPPING, ["cups", 4])
+    assert set(info.value.errors) == {"entry"}
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", float("nan"), True, "warm"])
+def test_non_finite_or_non_numeric_settings_are_configuration_errors(bad):
+    with pytest.raises(ValueError, match="hot_pack_minutes_max"):
+        setting_number({"hot_pack_minutes_max": bad}, "hot_pack_minutes_max", 20)

@@ -53,7 +53,7 @@ for pkg, where in (("plugins", {str(PLUGIN.parent)!r}), ("plugins.treatment", {s
     mod = types.ModuleType(pkg)
     mod.__path__ = [where]
     sys.modules[pkg] = mod
-for name in ("modalities", "builtin", "vocab", "rules", "plans", "icd10", "hashing", "progress"):
+for name in {[p.stem for p in DOMAIN_MODULES if p.parent.name == "domain"]!r}:
     importlib.import_module("plugins.treatment.domain." + name)
 importlib.import_module("plugins.treatment.hookspecs")
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in {FORBIDDEN!r})
