@@ -9,6 +9,10 @@ PYTEST_ARGS ?=
 .PHONY: run test demo lint format syscheck clean
 
 $(BIN)/python:
+	@$(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 11))" 2>/dev/null || \
+	  { echo "Python 3.11 or newer is needed: install it (Debian: sudo apt-get install python3)"; exit 1; }
+	@$(PYTHON) -c "import ensurepip" 2>/dev/null || \
+	  { echo "Python's venv module is missing: sudo apt-get install python3-venv"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 

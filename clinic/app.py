@@ -66,7 +66,19 @@ def build_app(test_config: dict | None = None) -> Flask:
 
     @migrate.configure
     def _plugin_branches(alembic_config):
-        folders = [CORE_MIGRATIONS / "versions", *registry.migration_folders]
+        from clinic.plugins import disabled_plugin_migrations
+
+        folders = [
+            CORE_MIGRATIONS / "versions",
+            *registry.migration_folders,
+            *disabled_plugin_migrations(registry),
+        ]
+        # What "db upgrade" (target "head") means: the core and every enabled plugin.
+        alembic_config.attributes["clinic_upgrade_targets"] = ("core@head",) + tuple(
+            f"{name}@head"
+            for name, loaded in registry.plugins.items()
+            if loaded.status == "enabled" and loaded.manifest.migrations
+        )
         alembic_config.set_main_option("path_separator", "os")
         alembic_config.set_main_option(
             "version_locations", os.pathsep.join(str(f) for f in folders)

@@ -137,6 +137,36 @@ def discover() -> dict[str, EntryPoint]:
     return found
 
 
+def bundled_plugin_names() -> list[str]:
+    """Plugins shipped inside the ``clinic`` distribution itself (the default allow-list)."""
+    return sorted(
+        n for n, ep in discover().items() if _distribution_name(ep) == BUNDLED_DISTRIBUTION
+    )
+
+
+def disabled_plugin_migrations(registry: PluginRegistry) -> list[Path]:
+    """Migration folders of installed plugins that are not enabled.
+
+    Alembic must still know their revisions: a database upgraded while a plugin was
+    enabled records that plugin's revision, and without its folder every later
+    ``db upgrade`` would fail to locate it.  Their branches are never upgraded.
+    """
+    folders: list[Path] = []
+    available = discover()
+    for name, loaded in registry.plugins.items():
+        if loaded.status == "enabled" or name not in available:
+            continue
+        try:
+            manifest = available[name].load()
+        except Exception:  # noqa: BLE001 -- a broken disabled plugin must not block migrations
+            log.warning("could not read migrations of disabled plugin %r", name)
+            continue
+        folder = getattr(manifest, "migrations", None)
+        if folder and Path(folder).is_dir():
+            folders.append(Path(folder))
+    return folders
+
+
 def _distribution_name(ep: EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     return dist.metadata["Name"] if dist is not None else "unknown"

@@ -2,11 +2,11 @@
 
 The core's revisions carry the branch label ``core``; each plugin's revisions live
 in the plugin's own ``migrations/versions`` folder as a branch labelled with the
-plugin's name that ``depends_on`` the core revision it needs.  Only enabled plugins'
-folders are on the version path (see ``clinic.app``).
+plugin's name that ``depends_on`` the core revision it needs.  Every installed
+plugin's folder is on the version path (see ``clinic.app``).
 
-Because enabled plugins make several heads, a plain ``flask --app wsgi db upgrade``
-(target ``head``) is taken to mean every head: core and each enabled plugin.
+Because plugins make several heads, a plain ``flask --app wsgi db upgrade`` (target
+``head``) is taken to mean: the core and every enabled plugin, each to its head.
 """
 
 import logging
@@ -31,8 +31,12 @@ def include_object(obj, name, type_, reflected, compare_to):
     return True
 
 
-def _upgrade_all_heads_when_head_requested() -> dict:
-    """Return configure() options that turn ``upgrade head`` into ``upgrade heads``."""
+def _upgrade_enabled_heads_when_head_requested() -> dict:
+    """Return configure() options that turn ``upgrade head`` into "core and enabled plugins".
+
+    Alembic knows the branches of every installed plugin (so recorded revisions of a
+    disabled plugin can be found), but only enabled ones are upgraded.
+    """
     # alembic.context is a module proxy; _proxy is the EnvironmentContext behind it.
     env = context._proxy
     destination = env.context_opts.get("destination_rev")
@@ -40,13 +44,37 @@ def _upgrade_all_heads_when_head_requested() -> dict:
     if destination != "head" or fn is None or getattr(fn, "__name__", "") != "upgrade":
         return {}
     script = env.script
-    if len(script.get_heads()) <= 1:
+    targets = _without_implied(script, config.attributes.get("clinic_upgrade_targets") or ())
+    if not targets:
         return {}
 
-    def upgrade_heads(rev, _context):
-        return script._upgrade_revs("heads", rev)
+    def upgrade_enabled(rev, _context):
+        return script._upgrade_revs(targets, rev)
 
-    return {"fn": upgrade_heads}
+    return {"fn": upgrade_enabled}
+
+
+def _ancestors(script, revision_id: str) -> set[str]:
+    """Every revision below ``revision_id``, following down_revision and depends_on."""
+    seen: set[str] = set()
+    stack = [revision_id]
+    while stack:
+        revision = script.get_revision(stack.pop())
+        if revision is None:
+            continue
+        for parent in (revision.down_revision, revision.dependencies):
+            for rid in (parent,) if isinstance(parent, str) else (parent or ()):
+                if rid not in seen:
+                    seen.add(rid)
+                    stack.append(rid)
+    return seen
+
+
+def _without_implied(script, targets) -> tuple[str, ...]:
+    """Drop targets another target already brings along (Alembic refuses overlaps)."""
+    resolved = {t: script.get_revision(t).revision for t in targets}
+    below = set().union(*(_ancestors(script, rid) for rid in resolved.values()))
+    return tuple(t for t, rid in resolved.items() if rid not in below)
 
 
 def run_migrations_offline():
@@ -55,7 +83,7 @@ def run_migrations_offline():
         target_metadata=target_metadata,
         literal_binds=True,
         include_object=include_object,
-        **_upgrade_all_heads_when_head_requested(),
+        **_upgrade_enabled_heads_when_head_requested(),
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -71,7 +99,7 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    conf_args.update(_upgrade_all_heads_when_head_requested())
+    conf_args.update(_upgrade_enabled_heads_when_head_requested())
 
     connectable = db.engine
     with connectable.connect() as connection:

@@ -11,6 +11,8 @@ import importlib
 import pytest
 from flask import url_for
 
+from clinic.extensions import db
+from clinic.plugins import bundled_plugin_names
 from clinic.testing import ROLES, fast_login, make_patient, make_user, outcome_matches
 from tests import route_policy_core
 
@@ -33,8 +35,7 @@ def _is_static(endpoint: str) -> bool:
     return endpoint == "static" or endpoint.endswith(".static")
 
 
-@pytest.fixture
-def policy(app):
+def _collect(app):
     modules = _policy_modules(app)
     rules = {}
     for module in modules:
@@ -43,6 +44,19 @@ def policy(app):
             assert key not in rules, f"{key} appears twice in the route-policy tables"
             rules[key] = rule
     return modules, rules
+
+
+@pytest.fixture
+def policy(app):
+    return _collect(app)
+
+
+BUNDLED = bundled_plugin_names()
+# The full product, then the product with each bundled plugin disabled in turn: every
+# remaining route must still behave exactly as its table says.
+PLUGIN_SETS = [pytest.param(None, id="all-plugins")] + [
+    pytest.param([p for p in BUNDLED if p != off], id=f"without-{off}") for off in BUNDLED
+]
 
 
 def test_every_route_is_in_the_permission_table(app, policy):
@@ -69,9 +83,35 @@ def test_every_view_declares_its_permission(app):
     assert not undeclared, f"views without @require/@public/@signed_in: {undeclared}"
 
 
-def test_each_role_gets_the_expected_status(app, policy):
-    modules, rules = policy
-    patient = make_patient()
+@pytest.mark.parametrize("enabled", PLUGIN_SETS)
+def test_each_role_gets_the_expected_status(app_factory, enabled):
+    app = app_factory(CLINIC_PLUGINS=enabled) if enabled is not None else app_factory()
+    with app.app_context():
+        _probe_every_route(app)
+        db.session.remove()
+
+
+HOSTILE_FIRST = "<img src=x onerror=alert(1)>"
+HOSTILE_LAST = '<link rel="attachment" href="file:///etc/passwd">'
+
+
+def _check_escaping(response, where: str) -> str | None:
+    """Every page and PDF that may show the hostile patient must show it inertly."""
+    if response.mimetype == "text/html":
+        body = response.get_data(as_text=True)
+        if HOSTILE_FIRST in body or HOSTILE_LAST in body:
+            return f"{where}: the patient's name was written into the page unescaped"
+    elif response.mimetype == "application/pdf":
+        from tests.test_pdf import embedded_files
+
+        if embedded_files(response.data) or b"/EmbeddedFile" in response.data:
+            return f"{where}: the PDF carries an embedded file"
+    return None
+
+
+def _probe_every_route(app):
+    modules, rules = _collect(app)
+    patient = make_patient(first_name=HOSTILE_FIRST, last_name=HOSTILE_LAST)
     users = {role: make_user(role) for role in ROLES}
     args = {"patient_id": patient.id}
     for module in modules:
@@ -100,6 +140,9 @@ def test_each_role_gets_the_expected_status(app, policy):
                 response = client.open(
                     url, method=rule.method, data={"csrf_token": client.csrf_token()}
                 )
+            leak = _check_escaping(response, f"{rule.method} {url} as {who}")
+            if leak:
+                failures.append(leak)
             if not outcome_matches(expected, response):
                 failures.append(
                     f"{rule.method} {url} as {who}: expected {expected}, "

@@ -116,12 +116,19 @@ class ChainReport:
 
 
 def verify_chain() -> ChainReport:
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
     rows = db.session.execute(
         select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
     ).scalars()
+    try:
+        return _walk_chain(rows)
+    finally:
+        rows.close()  # a server-side cursor stays open if the walk stops early
+
+
+def _walk_chain(rows) -> ChainReport:
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
     for row in rows:
         if row.seq != expected_seq:
             return ChainReport(checked, expected_seq, f"record {expected_seq} is missing")

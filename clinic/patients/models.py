@@ -117,6 +117,10 @@ class Patient(db.Model):
         return f"{self.last_name}, {self.first_name}"
 
     @property
+    def sex_label(self) -> str:
+        return dict(SEX_CHOICES).get(self.sex, self.sex)
+
+    @property
     def archived(self) -> bool:
         return self.archived_at is not None
 

@@ -1,0 +1,1 @@
+"""Deliberately broken or odd plugin manifests for the plugin-loading tests."""

@@ -1,0 +1,207 @@
+"""The plugin system: loading, refusing, filtering by permission, documenting hooks."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import subprocess
+import sys
+from importlib import invalidate_caches
+from importlib.metadata import EntryPoint
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect as sa_inspect
+
+from clinic import hookspecs
+from clinic.contributions import ChartPanel, NavItem, PatientAlert
+from clinic.extensions import db
+from clinic.hookspecs import hookimpl
+from clinic.plugins import PluginLoadError
+from clinic.testing import fast_login, make_patient, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+STICKY = ROOT / "tests" / "thirdparty" / "clinic-sticky-notes"
+
+
+def fake_entry_points(monkeypatch, **targets):
+    eps = {name: EntryPoint(name, value, "clinic.plugins") for name, value in targets.items()}
+    monkeypatch.setattr("clinic.plugins.discover", lambda: eps)
+
+
+@pytest.mark.parametrize(
+    "name, target, message",
+    [
+        ("ghost", None, "no installed distribution provides it"),
+        ("broken", "tests.fake_plugins.broken_import:manifest", "failed to import"),
+        ("toonew", "tests.fake_plugins.manifests:too_new", "needs clinic core >=5.0"),
+        ("misnamed", "tests.fake_plugins.manifests:misnamed", "the names must match"),
+        ("dict", "tests.fake_plugins.manifests:not_a_manifest", "not a PluginManifest"),
+    ],
+)
+def test_a_bad_plugin_stops_start_up_naming_it(monkeypatch, app_factory, name, target, message):
+    fake_entry_points(monkeypatch, **({name: target} if target else {}))
+    with pytest.raises(PluginLoadError) as excinfo:
+        app_factory(CLINIC_PLUGINS=[name])
+    assert repr(name) in str(excinfo.value) and message in str(excinfo.value)
+
+
+def test_safe_mode_starts_the_core_alone_and_shows_why(monkeypatch, app_factory):
+    fake_entry_points(
+        monkeypatch,
+        toonew="tests.fake_plugins.manifests:too_new",
+        fine="tests.fake_plugins.manifests:fine",
+    )
+    app = app_factory(CLINIC_PLUGINS=["toonew", "fine"], CLINIC_SAFE_MODE=True)
+    registry = app.extensions["clinic"]
+    assert registry.plugins["toonew"].status == "failed"
+    assert "needs clinic core" in registry.plugins["toonew"].error
+    assert registry.plugins["fine"].status == "not loaded (safe mode)"
+    with app.app_context():
+        admin = make_user("admin")
+        client = app.test_client()
+        fast_login(client, admin)
+        page = client.get("/admin/plugins").text
+    assert "Safe mode is on" in page and "needs clinic core" in page
+
+
+def test_plugins_not_on_the_allow_list_are_not_loaded(monkeypatch, app_factory):
+    fake_entry_points(monkeypatch, fine="tests.fake_plugins.manifests:fine")
+    app = app_factory(CLINIC_PLUGINS=[])
+    assert app.extensions["clinic"].plugins["fine"].status == "disabled"
+
+
+class PrivatePanelPlugin:
+    """A hook implementation object, registered the way a plugin module would be."""
+
+    rendered = 0
+
+    @hookimpl
+    def nav_items(self):
+        return [NavItem("Secret", "admin.audit_log", "admin.audit")]
+
+    @hookimpl
+    def patient_chart_panels(self, patient):
+        def render():
+            PrivatePanelPlugin.rendered += 1
+            return "<p>private panel body</p>"
+
+        return [ChartPanel("private", "Private panel", "admin.audit", render)]
+
+    @hookimpl
+    def patient_alerts(self, patient):
+        return [
+            PatientAlert("danger", "Billing-only alert", "detail", "admin.users", "test"),
+            PatientAlert("warning", "Everyone alert", "detail", "patients.view", "test"),
+        ]
+
+
+def test_panels_nav_and_alerts_are_filtered_by_permission(app, signed_in):
+    app.extensions["clinic"].pm.register(PrivatePanelPlugin(), name="private-test")
+    patient = make_patient()
+    PrivatePanelPlugin.rendered = 0
+    desk, _ = signed_in("front-desk")
+    page = desk.get(f"/patients/{patient.id}").text
+    assert "Private panel" not in page and "Secret" not in page
+    assert "Billing-only alert" not in page and "Everyone alert" in page
+    assert PrivatePanelPlugin.rendered == 0, "a hidden panel must not even be rendered"
+    admin, _ = signed_in("admin")
+    page = admin.get(f"/patients/{patient.id}").text
+    assert "private panel body" in page and "Secret" in page and "Billing-only alert" in page
+
+
+def test_alerts_also_show_in_search_results(app, signed_in):
+    app.extensions["clinic"].pm.register(PrivatePanelPlugin(), name="private-test")
+    make_patient(last_name="Alertson")
+    desk, _ = signed_in("front-desk")
+    results = desk.get("/patients/?q=alertson").text
+    assert "Everyone alert" in results and "Billing-only alert" not in results
+
+
+def hookspec_names() -> list[str]:
+    return [
+        name
+        for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+        if hasattr(fn, "clinic_spec")
+    ]
+
+
+@pytest.mark.parametrize("name", hookspec_names())
+def test_every_hook_is_documented_with_an_example(name):
+    doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+    assert len(doc) > 40 and "Example::" in doc and "@hookimpl" in doc, name
+
+
+@pytest.mark.parametrize("name", hookspec_names())
+def test_every_hook_is_exercised_by_a_test(name):
+    sources = [p.read_text() for p in ROOT.glob("tests/**/test_*.py")]
+    sources += [p.read_text() for p in ROOT.glob("plugins/*/tests/**/test_*.py")]
+    used = re.compile(rf"\b{name}\b")
+    assert any(used.search(text) for text in sources), f"no test or plugin uses hook {name!r}"
+
+
+# -- an outside developer's plugin ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sticky_installed():
+    """pip-install the third-party example distribution into this environment."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", str(STICKY)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    invalidate_caches()
+    return True
+
+
+def test_a_third_party_plugin_adds_its_table_nav_and_panel(sticky_installed, app_factory):
+    from flask_migrate import downgrade, upgrade
+
+    app = app_factory(CLINIC_PLUGINS=["sticky"])
+    loaded = app.extensions["clinic"].plugins["sticky"]
+    assert (loaded.status, loaded.distribution) == ("enabled", "clinic-sticky-notes")
+    with app.app_context():
+        upgrade()  # what `flask --app wsgi db upgrade` does: core + enabled plugins
+        try:
+            assert "sticky_notes" in sa_inspect(db.engine).get_table_names()
+            from clinic_sticky.models import StickyNote
+
+            patient = make_patient()
+            db.session.add(StickyNote(patient_id=patient.id, text="Prefers mornings"))
+            desk = make_user("front-desk")
+            db.session.commit()
+            client = app.test_client()
+            fast_login(client, desk)
+            chart = client.get(f"/patients/{patient.id}").text
+            assert "Sticky notes" in chart and "Prefers mornings" in chart
+            assert 'href="/sticky/"' in chart  # its nav item
+            plugins_page_admin = make_user("admin")
+            admin = app.test_client()
+            fast_login(admin, plugins_page_admin)
+            listing = admin.get("/admin/plugins").text
+            assert "sticky.add" in listing and "patient_chart_panels" in listing
+        finally:
+            db.session.rollback()
+            downgrade(revision="sticky@base")
+
+
+def test_db_upgrade_still_works_after_a_migrated_plugin_is_disabled(sticky_installed, app_factory):
+    from flask_migrate import downgrade, upgrade
+
+    with_sticky = app_factory(CLINIC_PLUGINS=["sticky"])
+    with with_sticky.app_context():
+        upgrade()
+        db.session.remove()
+    try:
+        without = app_factory(CLINIC_PLUGINS=[])
+        result = without.test_cli_runner().invoke(args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        with without.app_context():
+            # The disabled plugin's table and rows are left alone, not dropped.
+            assert "sticky_notes" in sa_inspect(db.engine).get_table_names()
+    finally:
+        with with_sticky.app_context():
+            downgrade(revision="sticky@base")
