@@ -491,6 +491,15 @@ def note_addendum(patient_id: int, note_id: int):
         return _render_view(note, status=409, addendum_form=form)
     if not form.validate_on_submit():
         return _render_view(note, status=400, addendum_form=form)
+    reason, body = form.reason.data.strip(), form.text.data.strip()
+    latest = note.addenda[-1] if note.addenda else None
+    if (
+        latest is not None
+        and (latest.author_id, latest.reason, latest.text) == (current_user.id, reason, body)
+        and utcnow() - latest.created_at < dt.timedelta(minutes=2)
+    ):
+        # The same addendum again within moments: a double click, already stored.
+        return redirect(_note_url(note))
     addendum = Addendum(
         note_id=note.id,
         author_id=current_user.id,

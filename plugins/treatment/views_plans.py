@@ -14,7 +14,13 @@ from clinic.permissions import require
 from plugins.treatment import services
 from plugins.treatment.domain import icd10
 from plugins.treatment.domain.modalities import EntryError, heat_regions, validate_entry
-from plugins.treatment.domain.plans import PlanTransitionError, check_transition
+from plugins.treatment.domain.plans import (
+    GoalError,
+    PlanTransitionError,
+    check_transition,
+    parse_goal,
+    plan_date_errors,
+)
 from plugins.treatment.domain.rules import heat_conflicts, plan_activation_blockers
 from plugins.treatment.forms import (
     GOAL_ROWS,
@@ -25,13 +31,6 @@ from plugins.treatment.forms import (
 )
 from plugins.treatment.models import Plan, PlanGoal, PlanModality
 from plugins.treatment.views import bp
-
-
-def _float(raw: str | None) -> float | None:
-    raw = (raw or "").strip().replace(",", ".")
-    if not raw:
-        return None
-    return float(raw)
 
 
 def _raw_values(form, prefix: str, fields) -> dict:
@@ -58,38 +57,42 @@ def _collect(form, patient) -> tuple[dict, list[str]]:
     except ValueError as exc:
         form.diagnoses.errors.append(str(exc))
 
+    goal_fields = {
+        "measure": "measure",
+        "baseline": "baseline",
+        "target": "target",
+        "direction": "direction",
+        "target_date": "date",
+    }
     for i in range(1, GOAL_ROWS + 1):
-        measure = (form[f"goal{i}_measure"].data or "").strip()
-        if not measure:
+        if not (form[f"goal{i}_measure"].data or "").strip():
             continue
         try:
-            baseline = _float(form[f"goal{i}_baseline"].data)
-        except ValueError:
-            form[f"goal{i}_baseline"].errors.append("Enter a number.")
-            baseline = None
-        try:
-            target = _float(form[f"goal{i}_target"].data)
-        except ValueError:
-            form[f"goal{i}_target"].errors.append("Enter a number.")
-            target = None
-        else:
-            if target is None:
-                form[f"goal{i}_target"].errors.append("Enter the target value.")
-        date_field = form[f"goal{i}_date"]
-        if date_field.data is None:
-            date_field.errors.append("Enter the date the goal should be met by.")
-        direction = form[f"goal{i}_direction"].data or "below"
-        if direction not in ("below", "above"):
-            form[f"goal{i}_direction"].errors.append("Choose below or above.")
+            goal = parse_goal(
+                measure=form[f"goal{i}_measure"].data,
+                baseline=form[f"goal{i}_baseline"].data,
+                target=form[f"goal{i}_target"].data,
+                target_date=form[f"goal{i}_date"].data,
+                direction=form[f"goal{i}_direction"].data or "below",
+                plan_start=form.start_date.data,
+            )
+        except GoalError as exc:
+            for name, message in exc.errors.items():
+                form[f"goal{i}_{goal_fields.get(name, 'measure')}"].errors.append(message)
+            continue
         parsed["goals"].append(
             {
-                "measure": measure,
-                "baseline": baseline,
-                "target": target,
-                "direction": direction,
-                "target_date": date_field.data,
+                "measure": goal.measure,
+                "baseline": goal.baseline,
+                "target": goal.target,
+                "direction": goal.direction,
+                "target_date": goal.target_date,
             }
         )
+    for name, message in plan_date_errors(
+        start=form.start_date.data, weeks=form.weeks.data, reeval_date=form.reeval_date.data
+    ).items():
+        form[name].errors.append(message)
 
     flags = services.safety_flags(patient)
     for key, spec in specs.items():
@@ -256,6 +259,15 @@ def plan_edit(patient_id: int, plan_id: int):
         flash("Only a draft plan can be edited.", "error")
         return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
     form = plan_form_class(services.modalities())()
+    if request.method == "GET":
+        record(
+            "treatment.plan.view",
+            patient_id=patient.id,
+            object_type="plan",
+            object_id=plan.id,
+            detail="edit form",
+        )
+        db.session.commit()
     if request.method == "GET" and not form.restored_from_draft:
         _fill(form, plan)
     if form.validate_on_submit():

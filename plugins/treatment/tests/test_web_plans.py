@@ -92,6 +92,9 @@ def test_create_plan_with_three_modalities_and_a_goal(app, therapist):
         ({"m_prt-hold_seconds": "0"}, "Hold (seconds) must be between 1 and 600"),
         ({"weeks": "0"}, "Between 1 and 52 weeks."),
         ({"goal1_target": "lots"}, "Enter a number."),
+        ({"goal1_target": "50"}, "already meets the target"),
+        ({"goal1_date": "2001-01-01"}, "before the plan starts"),
+        ({"reeval_date": "2001-01-01"}, "must be after the plan starts"),
         ({"m_nmt-use": None, "m_prt-use": None, "m_hot_pack-use": None}, "at least one modality"),
     ],
 )
