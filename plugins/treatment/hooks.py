@@ -138,3 +138,10 @@ def billable_services(patient, start, end):
                 )
             )
     return found
+
+
+@hookimpl
+def demo_patient_history(patient, rng):
+    from plugins.treatment.demo import add_history
+
+    add_history(patient, rng)
