@@ -37,7 +37,9 @@ def test_plan_session_sign_addendum_progress(browser_page, live_server):
 
     # The plan: diagnosis, a goal, all three modalities.
     page.get_by_role("link", name="New treatment plan").click()
-    page.get_by_label("Diagnoses (ICD-10-CM codes)").fill("M54.50")
+    page.get_by_label("Find a diagnosis code (code or words)").fill("low back")
+    page.get_by_role("button", name="Add M54.50 Low back pain, unspecified").click()
+    expect(page.get_by_label("Diagnoses (ICD-10-CM codes)")).to_have_value("M54.50")
     page.get_by_label("Problems").fill("Cannot sit longer than 20 minutes.")
     page.get_by_label("Goal 1: instrument or measure").fill("odi")
     page.get_by_label("Goal 1: baseline").fill("42")

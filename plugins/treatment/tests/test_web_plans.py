@@ -190,3 +190,11 @@ def test_another_patients_plan_is_404(app, therapist):
     plan = make_plan(theirs, user)
     assert client.get(f"/treatment/patients/{mine.id}/plans/{plan.id}").status_code == 404
     assert client.get(f"/treatment/patients/{mine.id}/plans/{plan.id}/progress").status_code == 404
+
+
+def test_icd10_search_by_code_or_words(app, therapist):
+    client, _user = therapist
+    found = client.get("/treatment/icd10?q=m5450", headers={"Accept": "application/json"})
+    assert {"code": "M54.50", "title": "Low back pain, unspecified"} in found.json["results"]
+    page = client.get("/treatment/icd10?q=muscle spasm")
+    assert "M62.830" in page.text
