@@ -191,3 +191,28 @@ def test_addendum_needs_reason_and_text(app, therapist):
     r = client.post_form(url(note, "/addenda"), {"reason": "", "text": ""})
     assert r.status_code == 400
     assert not db.session.scalars(select(Addendum)).all()
+
+
+def test_hot_pack_entry_over_heat_contraindication_needs_written_override(app, therapist):
+    from clinic.contributions import SafetyFlag
+    from clinic.hookspecs import hookimpl
+
+    class Flags:
+        @hookimpl
+        def patient_safety_flags(self, patient):
+            return [SafetyFlag("neuro", "heat", "Reduced sensation", "No heat", ("lower_back_l",))]
+
+    app.extensions["clinic"].pm.register(Flags(), name="flags-test")
+    client, user = therapist
+    note = make_note(make_patient(), user, keys=("hot_pack",))
+    entry = note.entries[0]
+    refused = client.post_form(url(note), note_form_data(note, subjective="x"))
+    assert refused.status_code == 400
+    assert "No heat over Lower back, left: Reduced sensation" in refused.text
+    db.session.expire_all()
+    assert db.session.get(Note, note.id).subjective != "x"
+    data = note_form_data(note, **{f"e{entry.id}-heat_override": "Sensation normal on retest"})
+    assert client.post_form(url(note), data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Note, note.id).entries[0].heat_override_reason.startswith("Sensation")
+    assert events("treatment.heat_override")
