@@ -7,7 +7,6 @@ import sys
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.permissions import ROLES
@@ -29,27 +28,18 @@ def _read_password(prompt: bool) -> str:
 @click.option("--name", "display_name", default=None, help="Full name (default: the user name).")
 def create_user(username: str, role: str, display_name: str | None):
     """Create a staff account; the password is read from standard input when piped."""
-    from clinic.audit.service import record
-    from clinic.auth.models import User
     from clinic.auth.passwords import password_problem
+    from clinic.auth.service import create_user, username_taken
 
     username = username.strip().lower()
-    if db.session.scalars(select(User).where(User.username == username)).first():
+    if username_taken(username):
         raise click.ClickException(f"user {username!r} already exists")
     password = _read_password(prompt=True)
     problem = password_problem(password, username)
     if problem:
         raise click.ClickException(problem)
-    user = User(username=username, display_name=display_name or username, role=role)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
-    record(
-        "user.create",
-        object_type="user",
-        object_id=user.id,
-        username="cli",
-        detail={"username": username, "role": role, "via": "cli"},
+    create_user(
+        username, display_name=display_name or username, role=role, password=password, via="cli"
     )
     db.session.commit()
     click.echo(f"Created {role} account {username!r}.")

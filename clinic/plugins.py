@@ -167,6 +167,28 @@ def disabled_plugin_migrations(registry: PluginRegistry) -> list[Path]:
     return folders
 
 
+def migration_filter(registry: PluginRegistry):
+    """Alembic ``include_object`` for autogenerate: judge only the core and enabled plugins.
+
+    Skipped: tables in the database that no loaded model describes, and tables of
+    plugins that are installed but not enabled (plugin tables carry the
+    ``<plugin>_`` prefix), whose models may be imported but are not ours to migrate.
+    """
+    not_enabled = {name for name, p in registry.plugins.items() if p.status != "enabled"}
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        if type_ == "table":
+            if reflected and compare_to is None:
+                return False
+            table_name = name
+        else:
+            table = getattr(obj, "table", None)
+            table_name = table.name if table is not None else ""
+        return table_name.split("_", 1)[0] not in not_enabled
+
+    return include_object
+
+
 def _distribution_name(ep: EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     return dist.metadata["Name"] if dist is not None else "unknown"

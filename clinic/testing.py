@@ -227,6 +227,9 @@ def app_factory(database_url, tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    if made and test_database_url():
+        # Every app of this test shared one PostgreSQL database: empty it once.
+        empty_postgres(made[0])
 
 
 @pytest.fixture
@@ -237,8 +240,6 @@ def app(app_factory, database_url) -> Iterator[Flask]:
     yield application
     db.session.remove()
     ctx.pop()
-    if test_database_url():
-        empty_postgres(application)
 
 
 @pytest.fixture

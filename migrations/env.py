@@ -15,6 +15,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from clinic.plugins import migration_filter
+
 config = context.config
 if config.config_file_name:
     fileConfig(config.config_file_name)
@@ -24,11 +26,7 @@ db = current_app.extensions["migrate"].db
 target_metadata = db.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to):
-    # Tables of plugins that are installed but not enabled are left alone.
-    if type_ == "table" and reflected and compare_to is None:
-        return False
-    return True
+include_object = migration_filter(current_app.extensions["clinic"])
 
 
 def _upgrade_enabled_heads_when_head_requested() -> dict:

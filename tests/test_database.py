@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from clinic.audit.service import record, verify_chain
 from clinic.extensions import db
@@ -98,3 +99,24 @@ def test_foreign_keys_are_enforced(app):
 
 def test_database_answers(app):
     assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_requests_survive_postgres_dropping_every_connection(app, signed_in):
+    """What a PostgreSQL restart does to a pool: every idle connection dies."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    client, _ = signed_in("front-desk")
+    patient = make_patient()
+    assert client.get(f"/patients/{patient.id}").status_code == 200
+    db.session.commit()
+    killer = create_engine(db.engine.url, poolclass=NullPool)
+    with killer.connect() as conn:
+        killed = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    killer.dispose()
+    assert killed >= 1
+    assert client.get(f"/patients/{patient.id}").status_code == 200

@@ -26,6 +26,7 @@ from clinic.audit.models import AuditEvent
 from clinic.audit.service import declared_event_types, record
 from clinic.auth.forms import NewUserForm, ResetPasswordForm, UserForm
 from clinic.auth.models import User
+from clinic.auth.service import create_user, username_taken
 from clinic.auth.sessions import revoke_sessions
 from clinic.extensions import db
 from clinic.forms import ClinicForm, choices
@@ -55,23 +56,15 @@ def new_user():
     form = NewUserForm()
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
-        if db.session.scalars(select(User).where(User.username == username)).first():
+        if username_taken(username):
             form.username.errors.append("That user name is taken.")
         else:
-            user = User(
-                username=username,
+            user = create_user(
+                username,
                 display_name=form.display_name.data.strip(),
-                credentials=(form.credentials.data or "").strip(),
                 role=form.role.data,
-            )
-            user.set_password(form.password.data)
-            db.session.add(user)
-            db.session.flush()
-            record(
-                "user.create",
-                object_type="user",
-                object_id=user.id,
-                detail={"username": username, "role": user.role},
+                password=form.password.data,
+                credentials=(form.credentials.data or "").strip(),
             )
             db.session.commit()
             flash(f"Created {user.display_name} ({username}).", "success")
