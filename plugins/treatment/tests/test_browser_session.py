@@ -8,19 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from clinic import testing
 from clinic.testing import TEST_PASSWORD, make_patient, make_user
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _empty_postgres_after(live_server):
-    # live_server leaves its rows behind on PostgreSQL (reported to the lead); tidy up
-    # so later tests start from an empty database.
-    yield
-    if testing.test_database_url():
-        testing.empty_postgres(live_server.app)
 
 
 def test_plan_session_sign_addendum_progress(browser_page, live_server):
