@@ -425,6 +425,9 @@ def note_sign(patient_id: int, note_id: int):
     patient = services.patient_or_404(patient_id)
     note = services.note_or_404(patient, note_id)
     if request.method == "GET":
+        # A sign POST that arrived after the idle timeout was kept by the core with the
+        # password in it; discard it at once (never give a password back to a form).
+        take_draft(request.path)
         # Reached after signing in again (the login's "next"): show the note.
         return redirect(_note_url(note))
     if _locked(note):

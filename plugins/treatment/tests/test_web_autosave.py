@@ -141,3 +141,27 @@ def test_save_after_idle_timeout_is_given_back_after_signing_in(app, signed_in):
     assert "typed at timeout" in page.text
     db.session.expire_all()
     assert db.session.get(Note, note.id).subjective == "before"
+
+
+def test_timed_out_sign_does_not_keep_the_password(app, signed_in):
+    import datetime as dt
+
+    from sqlalchemy import select, update
+
+    from clinic.auth.models import FormDraft, StaffSession
+    from clinic.testing import TEST_PASSWORD, login
+
+    client, user = signed_in("therapist")
+    note = make_note(make_patient(), user)
+    db.session.execute(
+        update(StaffSession).values(last_seen=dt.datetime.now() - dt.timedelta(hours=5))
+    )
+    db.session.commit()
+    response = client.post_form(url(note, "/sign"), {"password": TEST_PASSWORD})
+    assert "/auth/login" in response.headers["Location"]
+    assert len(db.session.scalars(select(FormDraft)).all()) == 1  # kept by the core
+    login(client, user)
+    assert client.get(url(note, "/sign")).status_code == 302  # the login's "next"
+    assert db.session.scalars(select(FormDraft)).all() == []
+    db.session.refresh(note)
+    assert not note.signed
