@@ -31,6 +31,24 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in pairs]
 
 
+def strip_nul(value: Any) -> Any:
+    """Drop NUL characters, which PostgreSQL cannot store in text (and no one types)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [strip_nul(v) for v in value]
+    return value
+
+
+class TreatmentForm(ClinicForm):
+    """ClinicForm whose every field drops NUL characters from what was posted."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = [*unbound_field.kwargs.get("filters", ()), strip_nul]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
 REGION_PAIRS = [(r.code, r.label) for r in BODY_REGIONS]
 BLANK = [("", "—")]
 GOAL_ROWS = 3
@@ -78,7 +96,7 @@ def prefix_for_entry(entry_id: int) -> str:
 # -- plans ---------------------------------------------------------------------
 
 
-class PlanFormBase(ClinicForm):
+class PlanFormBase(TreatmentForm):
     diagnoses = TextAreaField(
         "Diagnoses (ICD-10-CM codes)",
         validators=[DataRequired(message="Enter at least one diagnosis code.")],
@@ -124,7 +142,7 @@ def plan_form_class(specs: dict[str, ModalitySpec]) -> type[PlanFormBase]:
     return type("PlanForm", (PlanFormBase,), attrs)
 
 
-class StatusForm(ClinicForm):
+class StatusForm(TreatmentForm):
     target = SelectField(
         "New status",
         choices=choices(
@@ -134,7 +152,7 @@ class StatusForm(ClinicForm):
     reason = TextAreaField("Reason", render_kw={"rows": 2}, validators=[Length(max=2000)])
 
 
-class ClearanceForm(ClinicForm):
+class ClearanceForm(TreatmentForm):
     clearance = TextAreaField(
         "Physician clearance (who cleared, when, how)",
         validators=[DataRequired(message="Describe the clearance."), Length(max=2000)],
@@ -145,13 +163,13 @@ class ClearanceForm(ClinicForm):
 # -- notes ---------------------------------------------------------------------
 
 
-class NewNoteForm(ClinicForm):
+class NewNoteForm(TreatmentForm):
     plan_id = SelectField("Treatment plan", choices=[], validate_choice=False)
     session_date = DateField("Session date", validators=[InputRequired()])
     nonce = HiddenField()
 
 
-class NoteFormBase(ClinicForm):
+class NoteFormBase(TreatmentForm):
     session_date = DateField("Session date", validators=[InputRequired()])
     start_time = StringField("Start time", render_kw={"type": "time"})
     end_time = StringField("End time", render_kw={"type": "time"})
@@ -163,19 +181,6 @@ class NoteFormBase(ClinicForm):
     plan_text = TextAreaField("Plan", render_kw={"rows": 2})
     home_care = MultiCheckboxField("Home-care advice given", choices=[], validate_choice=False)
     version = HiddenField()
-
-
-STATIC_NOTE_FIELDS = (
-    "session_date",
-    "start_time",
-    "end_time",
-    "pain_before",
-    "pain_after",
-    "subjective",
-    "objective",
-    "assessment",
-    "plan_text",
-)
 
 
 def note_form_class(entries: list[tuple[int, ModalitySpec]]) -> type[NoteFormBase]:
@@ -197,19 +202,14 @@ def note_form_class(entries: list[tuple[int, ModalitySpec]]) -> type[NoteFormBas
     return type("NoteForm", (NoteFormBase,), attrs)
 
 
-class AddEntryForm(ClinicForm):
-    modality = SelectField("Add a modality", choices=[], validate_choice=False)
-    version = HiddenField()
-
-
-class SignForm(ClinicForm):
+class SignForm(TreatmentForm):
     password = PasswordField(
         "Your password (to sign)",
         validators=[DataRequired(message="Enter your password to sign.")],
     )
 
 
-class AddendumForm(ClinicForm):
+class AddendumForm(TreatmentForm):
     reason = StringField(
         "Reason for the addendum",
         validators=[DataRequired(message="Give a reason."), Length(max=500)],
@@ -221,7 +221,7 @@ class AddendumForm(ClinicForm):
     )
 
 
-class ErrorMarkForm(ClinicForm):
+class ErrorMarkForm(TreatmentForm):
     reason = StringField(
         "Why was this note entered in error?",
         validators=[DataRequired(message="Give a reason."), Length(max=500)],

@@ -149,7 +149,7 @@ def form_for(note: Note):
 def draft_from_request(form, posted: MultiDict) -> dict[str, list[str]]:
     allowed = {name for name in form._fields if name not in ("csrf_token", "version")}
     return {
-        key: [v[:DRAFT_VALUE_LIMIT] for v in posted.getlist(key)]
+        key: [v.replace("\x00", "")[:DRAFT_VALUE_LIMIT] for v in posted.getlist(key)]
         for key in posted
         if key in allowed
     }
