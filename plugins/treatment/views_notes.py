@@ -218,6 +218,11 @@ def _render_view(
         entries=note_logic.entry_specs(note),
         specs=specs,
         unknown_entries=[e for e in note.entries if e.modality_key not in specs],
+        timed_minutes=sum(
+            e.minutes or 0
+            for e in note.entries
+            if e.modality_key in specs and specs[e.modality_key].timed
+        ),
         checked=checked,
         message=message,
         hash_ok=hash_ok,

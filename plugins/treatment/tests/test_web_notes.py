@@ -83,6 +83,7 @@ def test_valid_save_then_sign_stores_hash_and_locks(app, therapist):
     page = client.get(url(note))
     assert note.content_hash in page.text
     assert "matches the stored content" in page.text
+    assert "40 in total, of which 25 timed one-on-one" in page.text
     assert events("treatment.note.sign")
 
 
