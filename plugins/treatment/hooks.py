@@ -14,6 +14,7 @@ from clinic.contributions import (
     BillableService,
     ChartPanel,
     NavItem,
+    PatientAlert,
     SummaryFact,
 )
 from clinic.hookspecs import hookimpl
@@ -145,3 +146,59 @@ def demo_patient_history(patient, rng):
     from plugins.treatment.demo import add_history
 
     add_history(patient, rng)
+
+
+@hookimpl
+def patient_alerts(patient):
+    """Re-evaluation due and plan of care ending, for each active plan."""
+    from sqlalchemy import select
+
+    from clinic.extensions import db
+    from plugins.treatment import services
+    from plugins.treatment.domain.plans import plan_end_near, reeval_due
+    from plugins.treatment.models import Plan
+
+    alerts = []
+    today = services.today()
+    plans = db.session.scalars(
+        select(Plan).where(Plan.patient_id == patient.id, Plan.status == "active")
+    ).all()
+    for plan in plans:
+        done = len(services.counted_notes(services.patient_notes(patient.id, plan_id=plan.id)))
+        link = {"patient_id": patient.id, "plan_id": plan.id}
+        due = reeval_due(
+            today=today,
+            reeval_date=plan.reeval_date,
+            visits_done=done,
+            every_visits=int(services.setting("reeval_every_visits")),
+        )
+        if due:
+            alerts.append(
+                PatientAlert(
+                    level="warning",
+                    title=f"Re-evaluation due (plan #{plan.id})",
+                    detail=due,
+                    permission="treatment.plans.view",
+                    source="treatment",
+                    link_endpoint="treatment.progress",
+                    link_values=link,
+                )
+            )
+        if plan_end_near(
+            today=today,
+            start=plan.start_date,
+            weeks=plan.weeks,
+            warn_days=int(services.setting("plan_end_warning_days")),
+        ):
+            alerts.append(
+                PatientAlert(
+                    level="info",
+                    title=f"Plan of care #{plan.id} ends {plan.end_date.isoformat()}",
+                    detail="Re-evaluate, then extend or complete the plan.",
+                    permission="treatment.plans.view",
+                    source="treatment",
+                    link_endpoint="treatment.plan_view",
+                    link_values=link,
+                )
+            )
+    return alerts

@@ -140,3 +140,21 @@ def test_todo_lists_unsigned_notes_older_than_setting(app, signed_in):
     overdue = page.text.split("Other drafts")[0]
     assert "Overdue" in overdue and "Fresh" not in overdue
     assert "Unsigned notes" in client.get("/patients/").text  # nav item
+
+
+def test_alerts_for_reevaluation_due_and_plan_ending(app, signed_in):
+    client, user = signed_in("therapist")
+    patient = make_patient()
+    today = dt.date.today()
+    make_plan(
+        patient,
+        user,
+        start_date=today - dt.timedelta(weeks=6),
+        weeks=6,
+        reeval_date=today - dt.timedelta(days=1),
+    )
+    chart = client.get(f"/patients/{patient.id}").text
+    assert "Re-evaluation due (plan #" in chart
+    assert "ends" in chart and "Re-evaluate, then extend or complete the plan." in chart
+    desk, _ = signed_in("front-desk")
+    assert "Re-evaluation due" not in desk.get(f"/patients/{patient.id}").text
