@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import abort, current_app
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -78,3 +80,14 @@ def counted_notes(notes: list[Note]) -> list[Note]:
 
 def today() -> dt.date:
     return dt.date.today()
+
+
+def flushed() -> bool:
+    """Flush; on a concurrent change (stale version, or the database refusing an
+    update to a note someone just signed) roll back and return False."""
+    try:
+        db.session.flush()
+    except (StaleDataError, DBAPIError):
+        db.session.rollback()
+        return False
+    return True

@@ -473,6 +473,10 @@ def note_sign(patient_id: int, note_id: int):
         note.signed_at = now
         note.signed_by_id = user_id
         note.content_hash = digest
+    if not services.flushed():
+        return _sign_refused(
+            note, "The note changed while you were signing; open it again.", form, 409
+        )
     record(
         "treatment.note.sign",
         patient_id=patient.id,

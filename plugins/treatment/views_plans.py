@@ -379,6 +379,9 @@ def plan_status(patient_id: int, plan_id: int):
     plan.status = target
     if target == "discontinued":
         plan.status_reason = reason
+    if not services.flushed():
+        flash("Someone else changed this plan at the same moment. Nothing was saved.", "error")
+        return redirect(url_for("treatment.plan_view", patient_id=patient_id, plan_id=plan_id))
     record(
         "treatment.plan.status",
         patient_id=patient.id,
@@ -405,6 +408,9 @@ def plan_clearance(patient_id: int, plan_id: int):
     plan.clearance_note = form.clearance.data.strip()
     plan.clearance_by_id = current_user.id
     plan.clearance_at = utcnow()
+    if not services.flushed():
+        flash("Someone else changed this plan at the same moment. Nothing was saved.", "error")
+        return redirect(url_for("treatment.plan_view", patient_id=patient_id, plan_id=plan_id))
     record(
         "treatment.plan.clearance",
         patient_id=patient.id,

@@ -78,3 +78,15 @@ def test_addenda_and_error_marks_are_insert_only(signed_note):
     _refused(update(ErrorMark).values(reason="changed"))
     _refused(delete(ErrorMark))
     assert db.session.scalars(select(Addendum)).one().text == "t"
+
+
+def test_concurrent_change_is_reported_not_raised(app):
+    from plugins.treatment import services
+
+    note = make_note(make_patient(), make_user("therapist"))
+    assert note.version == 1  # this session now holds version 1
+    db.session.execute(text("UPDATE treatment_notes SET version = version + 1"))
+    note.subjective = "based on an old version"
+    assert services.flushed() is False
+    db.session.expire_all()
+    assert db.session.get(Note, note.id).subjective != "based on an old version"
