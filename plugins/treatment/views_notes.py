@@ -18,7 +18,14 @@ from clinic.permissions import require, user_can
 from plugins.treatment import notes as note_logic
 from plugins.treatment import services
 from plugins.treatment.domain.hashing import content_hash
-from plugins.treatment.forms import AddendumForm, ErrorMarkForm, NewNoteForm, SignForm, choices
+from plugins.treatment.forms import (
+    AddendumForm,
+    ErrorMarkForm,
+    NewNoteForm,
+    SignForm,
+    choices,
+    prefix_for_entry,
+)
 from plugins.treatment.models import Addendum, ErrorMark, Note, NoteEntry, Plan
 from plugins.treatment.views import bp
 
@@ -129,12 +136,7 @@ def note_new(patient_id: int):
         if existing is not None:
             # A second submission of the same form (double click): show the first note.
             if existing.patient_id != patient.id:
-                return render_template(
-                    "errors/error.html",
-                    code=404,
-                    title="Not found",
-                    message="There is nothing at this address.",
-                ), 404
+                abort(404)
             return redirect(_note_url(existing))
         plan = next((p for p in plans if str(p.id) == form.plan_id.data), None)
         if not nonce:
@@ -230,7 +232,7 @@ def _render_view(
         sign_form=sign_form or SignForm(formdata=None),
         addendum_form=addendum_form or _restored(AddendumForm, note, "treatment.note_addendum"),
         error_form=error_form or _restored(ErrorMarkForm, note, "treatment.note_error"),
-        prefix_for_entry=lambda entry_id: f"e{entry_id}-",
+        prefix_for_entry=prefix_for_entry,
     ), status
 
 

@@ -217,3 +217,13 @@ def test_hot_pack_entry_over_heat_contraindication_needs_written_override(app, t
     db.session.expire_all()
     assert db.session.get(Note, note.id).entries[0].heat_override_reason.startswith("Sensation")
     assert events("treatment.heat_override")
+
+
+def test_reused_nonce_under_another_patient_is_404(app, therapist):
+    client, user = therapist
+    note = make_note(make_patient(), user)
+    other = make_patient()
+    form = {"plan_id": "", "session_date": dt.date.today().isoformat(), "nonce": note.nonce}
+    response = client.post_form(f"/treatment/patients/{other.id}/notes/new", form)
+    assert response.status_code == 404
+    assert db.session.scalars(select(Note).where(Note.patient_id == other.id)).all() == []
