@@ -1,0 +1,202 @@
+"""What the intake plugin contributes to the core and to other plugins."""
+
+from __future__ import annotations
+
+from clinic.contributions import (
+    AuditEventType,
+    ChartPanel,
+    NavItem,
+    OutcomeMeasure,
+    PatientAlert,
+    SafetyFlag,
+    SummaryFact,
+)
+from clinic.hookspecs import hookimpl
+
+EVENTS = {
+    "intake.list_view": "Opened the list of open intake packets",
+    "intake.patient_view": "Opened a patient's intake page",
+    "intake.run_start": "Started an intake packet",
+    "intake.start_refused": "Refused to start an intake packet",
+    "intake.run_cancel": "Cancelled an open intake packet",
+    "intake.run_rearm": "Gave an open intake packet a new tablet code",
+    "intake.cancel_refused": "Refused to cancel an intake packet",
+    "intake.handover": "Handed this device to the patient for an intake packet",
+    "intake.tablet_open": "A tablet opened an intake packet and was bound to it",
+    "intake.tablet_code_used": "A tablet opened an intake packet with its short code",
+    "intake.tablet_refused": "Refused a tablet request (bad, used, expired or foreign token)",
+    "intake.page_save": "Saved a page of intake answers",
+    "intake.entry_view": "Opened saved intake answers during staff entry",
+    "intake.answer_refused": "Refused intake answers that did not validate",
+    "intake.submit": "Submitted an intake packet: responses scored and stored",
+    "intake.submit_refused": "Refused to submit an incomplete intake packet",
+    "intake.response_view": "Read an intake response",
+    "intake.response_export": "Downloaded an intake response as FHIR",
+    "intake.findings_view": "Opened a patient's intake safety alerts",
+    "intake.finding_review": "Recorded that an intake safety alert was reviewed",
+    "intake.finding_clearance": "Recorded physician clearance for an intake safety alert",
+    "intake.finding_review_refused": "Refused an incomplete alert review",
+    "intake.wording_upload": "Loaded a questionnaire wording pack",
+    "intake.wording_refused": "Refused a questionnaire wording pack",
+    "intake.wording_activate": "Switched a questionnaire wording pack on or off",
+    "intake.packet_save": "Saved an intake packet configuration",
+    "intake.packet_refused": "Refused an intake packet configuration",
+}
+
+ALERT_LEVEL = {
+    "red_flag": "danger",
+    "absolute": "danger",
+    "precaution": "warning",
+    "relative": "warning",
+    "local": "warning",
+    "heat": "warning",
+    "pressure": "warning",
+}
+
+
+@hookimpl
+def audit_event_types():
+    return [AuditEventType(name, text) for name, text in EVENTS.items()]
+
+
+@hookimpl
+def nav_items():
+    return [
+        NavItem("Intake", "intake.index", "intake.view", order=20),
+        NavItem("Wording packs", "intake.wording_packs", "intake.manage", order=800),
+        NavItem("Intake packets", "intake.packet_admin", "intake.manage", order=810),
+    ]
+
+
+@hookimpl
+def patient_chart_panels(patient):
+    from plugins.intake import panels
+
+    return [
+        ChartPanel(
+            "intake",
+            "Intake",
+            "intake.view",
+            lambda: panels.status_panel(patient),
+            order=20,
+        ),
+        ChartPanel(
+            "intake-scores",
+            "Scores",
+            "intake.history.view",
+            lambda: panels.scores_panel(patient),
+            order=21,
+        ),
+        ChartPanel(
+            "intake-pain",
+            "Pain diagram",
+            "intake.history.view",
+            lambda: panels.pain_panel(patient),
+            order=22,
+        ),
+    ]
+
+
+def _status_words(finding) -> str:
+    parts = []
+    for review in finding.reviews:
+        who = review.recorded_by.display_name if review.recorded_by else "staff"
+        if review.action == "clearance":
+            parts.append(
+                f"Clearance from {review.cleared_by} on {review.clearance_date.isoformat()}, "
+                f"recorded by {who}."
+            )
+        else:
+            parts.append(f"Reviewed by {who} on {review.recorded_at.date().isoformat()}.")
+    return " ".join(parts)
+
+
+@hookimpl
+def patient_alerts(patient):
+    from plugins.intake import queries
+
+    alerts = []
+    for finding in queries.current_findings(patient.id):
+        level = "emergency" if finding.emergency else ALERT_LEVEL.get(finding.kind, "warning")
+        status = _status_words(finding)
+        detail = finding.message + (f" {status}" if status else " Not yet reviewed.")
+        alerts.append(
+            PatientAlert(
+                level=level,
+                title=finding.title,
+                detail=detail,
+                action=finding.advice,
+                permission="intake.view",
+                source="intake",
+                link_endpoint="intake.findings",
+                link_values={"patient_id": patient.id},
+            )
+        )
+    return alerts
+
+
+@hookimpl
+def patient_summary_facts(patient):
+    from plugins.intake import queries
+
+    runs = queries.runs(patient.id)
+    complete = [r for r in runs if r.status == "complete"]
+    open_runs = [r for r in runs if r.status == "open"]
+    if open_runs:
+        value = f"{open_runs[0].packet_title} in progress"
+    elif complete:
+        latest = complete[0]
+        value = f"{latest.packet_title} complete {latest.finished_at.date().isoformat()}"
+    else:
+        value = "no packet yet"
+    return [SummaryFact("Intake", value, "intake.view", order=20)]
+
+
+@hookimpl
+def patient_safety_flags(patient):
+    from plugins.intake import queries
+
+    return [
+        SafetyFlag(
+            code=f.code,
+            kind=f.kind,
+            message=f.message,
+            advice=f.advice,
+            regions=tuple(f.region_list()),
+            emergency=f.emergency,
+            reviewed=f.reviewed,
+            cleared=f.cleared,
+            source="intake",
+        )
+        for f in queries.current_findings(patient.id)
+    ]
+
+
+@hookimpl
+def patient_outcome_measures(patient):
+    from plugins.intake import queries
+    from plugins.intake.instruments import get
+
+    measures = []
+    for response in queries.responses(patient.id):
+        if response.total is None:
+            continue
+        defn = get(response.instrument_id)
+        measures.append(
+            OutcomeMeasure(
+                instrument=response.instrument_id,
+                label=defn.title,
+                taken_on=response.entered_at.date(),
+                value=float(response.total),
+                unit=defn.unit,
+                band=response.band,
+            )
+        )
+    return measures
+
+
+@hookimpl
+def demo_patient_history(patient, rng):
+    from plugins.intake import demo
+
+    demo.add_history(patient, rng)

@@ -1,0 +1,135 @@
+"""The whole tablet path in a real browser: the front desk hands the device over for
+"New back-pain patient", the patient fills every page (tapping the pain diagram), and
+the chart then shows the ODI band, the STarT Back risk and the red-flag alert."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from clinic.testing import TEST_PASSWORD, make_patient, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, username):
+    page.goto("/auth/login")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def group(page, question_start: str):
+    return page.get_by_role("group", name=re.compile("^" + re.escape(question_start)))
+
+
+def save(page):
+    page.get_by_role("button", name=re.compile(r"^Save and (continue|review)$")).click()
+
+
+def answer_visible_no(page):
+    """Answer No to every yes/no question currently shown."""
+    for radio in page.locator("input[type=radio][value=false]").all():
+        if radio.is_visible():
+            radio.check()
+
+
+def test_tablet_path_new_back_pain_patient(browser_page, live_server):
+    page = browser_page
+    with live_server.app.app_context():
+        make_user("front-desk", username="dana")
+        make_user("therapist", username="theo")
+        patient = make_patient(first_name="Robin", last_name="Tablet")
+        patient_id = patient.id
+
+    sign_in(page, "dana")
+    page.goto(f"/patients/{patient_id}")
+    page.get_by_role("link", name="Start or continue a packet").click()
+    page.get_by_label("Packet", exact=True).select_option(label="New back-pain patient")
+    page.get_by_label("Hand this device to the patient (signs me out here)").check()
+    page.get_by_role("button", name="Start packet").click()
+
+    # The tablet: only this packet, no navigation.
+    expect(page.get_by_role("heading", name="Welcome, Robin")).to_be_visible()
+    assert page.locator("header").count() == 0
+    start_url = page.url
+    page.get_by_role("link", name="Start").click()
+
+    # Health history: one warning sign (saddle numbness), everything else "No".
+    group(page, "Do you have numbness or tingling between your legs").get_by_label("Yes").check()
+    answer_visible_no(page)
+    group(page, "Do you have numbness or tingling between your legs").get_by_label("Yes").check()
+    save(page)
+    while page.locator("h1").inner_text().startswith("Health history"):
+        answer_visible_no(page)
+        save(page)
+
+    # Consent.
+    expect(page.get_by_text("I have read the consent text above")).to_be_visible()
+    page.get_by_label("I have read the consent text above and I agree to treatment.").check()
+    page.get_by_label("Type your full name to sign").fill("Robin Tablet")
+    page.get_by_label("Date", exact=True).fill(dt.date.today().isoformat())
+    save(page)
+
+    # Pain diagram: the keyboard can mark a region too (Enter on a focused region)...
+    page.locator("a[data-region=neck_l]").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Neck, left", exact=True)).to_have_value("5")
+    page.locator("a[data-region=neck_l]").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Neck, left", exact=True)).to_have_value("")
+    # ...and a tap or click marks it; then rate the marked regions.
+    page.locator("a[data-region=lower_back_l]").click()
+    page.locator("a[data-region=buttock_r]").click()
+    page.get_by_label("Lower back, left", exact=True).fill("7")
+    page.get_by_label("Buttock, right", exact=True).fill("4")
+    save(page)
+
+    # NPRS.
+    group(page, "On a scale of 0 to 10").get_by_label("6", exact=True).check()
+    save(page)
+
+    # ODI: third-worst statement in every section (3 of 5) -> 60 % "severe".
+    for section in range(1, 11):
+        group(page, f"ODI section {section}:").locator("input[value='3']").check()
+    save(page)
+
+    # STarT Back: agree with every statement and "Extremely" -> high risk.
+    for item in range(1, 9):
+        group(page, f"STarT Back item {item}:").get_by_label("Agree", exact=True).check()
+    group(page, "STarT Back item 9:").get_by_label("Extremely").check()
+    save(page)
+
+    # PEG.
+    for item in range(1, 4):
+        group(page, f"PEG item {item}:").locator("input[value='5']").check()
+    save(page)
+
+    # Review, then submit.
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
+    expect(page.get_by_text("Lower back, left")).to_be_visible()
+    page.get_by_role("button", name="Submit answers").click()
+    expect(
+        page.get_by_role("heading", name="Thank you — please return the tablet to the front desk")
+    ).to_be_visible()
+
+    # The token no longer works (asked through the page's own cookies, so the refusal
+    # is not logged as a page error).
+    dead = page.request.get(start_url)
+    assert dead.status == 403
+    assert "This questionnaire link cannot be used" in dead.text()
+
+    # Back at the desk: the therapist sees the scores and the alert on the chart.
+    sign_in(page, "theo")
+    page.goto(f"/patients/{patient_id}")
+    alert = page.locator(".alert-emergency").first
+    expect(alert).to_be_visible()
+    scores = page.locator("#panel-intake-scores")
+    expect(scores.get_by_text("severe", exact=True)).to_be_visible()
+    expect(scores.get_by_text("high risk")).to_be_visible()
+    expect(
+        page.locator("#panel-intake-pain").get_by_text("Lower back, left: 7 / 10")
+    ).to_be_visible()

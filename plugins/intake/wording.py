@@ -1,0 +1,209 @@
+"""Wording packs: the licensed text of a questionnaire, loaded by the clinic.
+
+The project ships no copyrighted questionnaire wording (project decision 1).  A clinic that holds
+a licence uploads the text as a FHIR R4 Questionnaire JSON whose ``linkId``s are our item ids;
+:func:`parse_pack` checks it strictly and returns a :class:`WordingPack`.  Option wording is read
+from ``answerOption.valueCoding.display`` (the code is the option value) and stored under
+``"<item id>:<value>"``.  No Flask here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from plugins.intake.instruments import InstrumentDefinition, Item, UnknownInstrument, get
+
+MAX_PACK_BYTES = 512 * 1024
+MAX_TEXT_LENGTH = 2000
+MAX_DEPTH = 8
+
+NO_PACK_NOTICE = (
+    "The validated wording for this questionnaire is not loaded. The questions below show the "
+    "project's short descriptions of what each item measures. An administrator can load the "
+    "licensed wording as a wording pack."
+)
+
+
+class WordingPackError(ValueError):
+    """A pack that was refused; ``problems`` lists every reason, one sentence each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("The wording pack was refused: " + " ".join(self.problems))
+
+
+@dataclass(frozen=True)
+class WordingPack:
+    instrument_id: str
+    version: str
+    title: str
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def item_text(self, item_id: str, default: str = "") -> str:
+        return self.texts.get(item_id, default)
+
+    def option_text(self, item_id: str, value: int | str, default: str = "") -> str:
+        return self.texts.get(f"{item_id}:{value}", default)
+
+
+def item_text(item: Item, pack: WordingPack | None) -> str:
+    """What to show for an item: the pack's wording if loaded, else our label."""
+    return pack.item_text(item.id, item.label) if pack else item.label
+
+
+def option_text(item: Item, value: int | str, pack: WordingPack | None) -> str:
+    option = item.option(value)
+    label = option.label if option else str(value)
+    return pack.option_text(item.id, value, label) if pack else label
+
+
+def _check_text(where: str, value: Any, problems: list[str]) -> str | None:
+    if not isinstance(value, str):
+        problems.append(f"{where}: the text must be a string.")
+        return None
+    if not value.strip():
+        problems.append(f"{where}: the text is empty.")
+        return None
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+        problems.append(f"{where}: the text contains control characters.")
+        return None
+    if len(value) > MAX_TEXT_LENGTH:
+        problems.append(
+            f"{where}: the text is {len(value)} characters long; the limit is {MAX_TEXT_LENGTH}."
+        )
+        return None
+    return value
+
+
+def _walk(
+    defn: InstrumentDefinition,
+    items: Any,
+    depth: int,
+    texts: dict[str, str],
+    seen: set[str],
+    problems: list[str],
+) -> None:
+    if not isinstance(items, list):
+        problems.append("'item' must be a list of items.")
+        return
+    if depth > MAX_DEPTH:
+        problems.append(f"Items are nested more than {MAX_DEPTH} levels deep.")
+        return
+    known = set(defn.item_ids)
+    for index, entry in enumerate(items):
+        if not isinstance(entry, dict):
+            problems.append(f"Item {index + 1} at level {depth} is not an object.")
+            continue
+        link_id = entry.get("linkId")
+        if not isinstance(link_id, str) or not link_id:
+            problems.append(f"Item {index + 1} at level {depth} has no linkId.")
+        elif link_id not in known:
+            problems.append(
+                f"linkId {link_id[:80]!r} does not match any item of {defn.short_title}."
+            )
+        elif link_id in seen:
+            problems.append(f"linkId {link_id!r} appears more than once.")
+        else:
+            seen.add(link_id)
+            text = _check_text(f"linkId {link_id!r}", entry.get("text"), problems)
+            if text is not None:
+                texts[link_id] = text
+            _options(defn.item(link_id), entry.get("answerOption"), texts, problems)
+        if "item" in entry:
+            _walk(defn, entry["item"], depth + 1, texts, seen, problems)
+
+
+def _options(item: Item, options: Any, texts: dict[str, str], problems: list[str]) -> None:
+    if options is None:
+        return
+    if not isinstance(options, list):
+        problems.append(f"linkId {item.id!r}: answerOption must be a list.")
+        return
+    allowed = {str(v): v for v in item.option_values}
+    for entry in options:
+        coding = entry.get("valueCoding") if isinstance(entry, dict) else None
+        if not isinstance(coding, dict):
+            problems.append(f"linkId {item.id!r}: each answerOption needs a valueCoding.")
+            continue
+        code = coding.get("code")
+        if not isinstance(code, str | int) or isinstance(code, bool) or str(code) not in allowed:
+            problems.append(
+                f"linkId {item.id!r}: answer code {str(code)[:40]!r} is not one of "
+                f"{', '.join(allowed)}."
+            )
+            continue
+        if "display" in coding:
+            where = f"linkId {item.id!r} answer {code}"
+            display = _check_text(where, coding["display"], problems)
+            if display is not None:
+                texts[f"{item.id}:{allowed[str(code)]}"] = display
+
+
+def parse_pack(instrument_id: str, raw: bytes) -> WordingPack:
+    """Check an uploaded pack for ``instrument_id``; raise :class:`WordingPackError` if bad."""
+    try:
+        defn = get(instrument_id)
+    except UnknownInstrument as exc:
+        raise WordingPackError([str(exc)]) from None
+    if not isinstance(raw, bytes | bytearray):
+        raise WordingPackError(["The wording pack must be uploaded as a file."])
+    if len(raw) > MAX_PACK_BYTES:
+        raise WordingPackError(
+            [f"The file is {len(raw)} bytes; the largest allowed is {MAX_PACK_BYTES} bytes."]
+        )
+    if not raw.strip():
+        raise WordingPackError(["The file is empty."])
+    try:
+        data = json.loads(bytes(raw).decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise WordingPackError(["The file is not UTF-8 text."]) from None
+    except (ValueError, RecursionError):
+        raise WordingPackError(["The file is not valid JSON."]) from None
+    if not isinstance(data, dict) or data.get("resourceType") != "Questionnaire":
+        raise WordingPackError(["The file is not a FHIR Questionnaire (resourceType)."])
+    problems: list[str] = []
+    version = data.get("version")
+    if not isinstance(version, str) or not version.strip():
+        problems.append("The pack has no version; add a 'version' string.")
+    elif len(version) > 64:
+        problems.append("The pack version is longer than 64 characters.")
+    title = data.get("title", defn.title)
+    if not isinstance(title, str) or len(title) > 200:
+        problems.append("The pack title must be a string of at most 200 characters.")
+        title = defn.title
+    texts: dict[str, str] = {}
+    seen: set[str] = set()
+    _walk(defn, data.get("item"), 1, texts, seen, problems)
+    absent = [i for i in defn.item_ids if i not in seen]
+    if absent:
+        problems.append(f"The pack has no wording for: {', '.join(absent)}.")
+    if problems:
+        raise WordingPackError(problems)
+    return WordingPack(defn.id, str(version).strip(), title.strip() or defn.title, texts)
+
+
+def placeholder_pack(instrument_id: str, version: str = "test-1") -> bytes:
+    """A valid pack filled with obviously made-up text, for tests and demos only.
+
+    It lets the wording-pack path be exercised without any licensed text in the repository.
+    """
+    defn = get(instrument_id)
+    items = []
+    for item in defn.items:
+        entry: dict[str, Any] = {"linkId": item.id, "text": f"Made-up wording for {item.id}"}
+        if item.options:
+            entry["answerOption"] = [
+                {"valueCoding": {"code": str(o.value), "display": f"Made-up answer {o.value}"}}
+                for o in item.options
+            ]
+        items.append(entry)
+    pack = {
+        "resourceType": "Questionnaire",
+        "status": "draft",
+        "version": version,
+        "title": f"{defn.short_title} placeholder wording",
+        "item": items,
+    }
+    return json.dumps(pack).encode("utf-8")

@@ -1,0 +1,47 @@
+"""Treatment plugin: massage treatment plans and signed session notes.
+
+Therapists plan a course of neuromuscular therapy, positional release and hot packs
+for a patient's back pain, record each session in a structured SOAP note, sign it
+(after which it never changes), and follow the patient's progress.  Modalities form
+a registry (the ``treatment_modalities`` hook), so another plugin can add its own.
+"""
+
+from pathlib import Path
+
+from clinic.permissions import BILLING, FRONT_DESK, THERAPIST, Permission
+from clinic.plugins import PluginManifest
+from plugins.treatment import hooks, hookspecs
+from plugins.treatment.domain.builtin import SETTINGS_DEFAULTS
+from plugins.treatment.views import bp
+
+PERMISSIONS = (
+    Permission(
+        "treatment.sessions.view",
+        "See that a treatment session happened (date, therapist), not its content",
+        (FRONT_DESK, THERAPIST, BILLING),
+    ),
+    Permission(
+        "treatment.services.view",
+        "See minutes and services per session, not note text",
+        (THERAPIST, BILLING),
+    ),
+    Permission("treatment.notes.view", "Read treatment notes", (THERAPIST,)),
+    Permission("treatment.notes.write", "Write, sign and amend treatment notes", (THERAPIST,)),
+    Permission("treatment.plans.view", "Read treatment plans and progress", (THERAPIST,)),
+    Permission("treatment.plans.write", "Create and change treatment plans", (THERAPIST,)),
+)
+
+manifest = PluginManifest(
+    name="treatment",
+    title="Treatment plans and session notes",
+    version="0.1.0",
+    core_requires=">=0.1,<1.0",
+    blueprint=bp,
+    hooks=hooks,
+    hookspecs=hookspecs,
+    models="plugins.treatment.models",
+    permissions=PERMISSIONS,
+    settings=dict(SETTINGS_DEFAULTS),
+    migrations=Path(__file__).parent / "migrations" / "versions",
+    description="Massage treatment plans, structured SOAP session notes, signing and progress.",
+)

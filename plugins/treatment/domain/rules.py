@@ -1,0 +1,346 @@
+"""Session-level rules and the safety gates.
+
+:func:`check_session` looks at a whole note (times, pain scores, the sum of the
+modality minutes); :func:`plan_activation_blockers` and :func:`heat_conflicts`
+turn the safety flags other plugins report (``clinic.contributions.SafetyFlag``,
+from the ``patient_safety_flags`` hook) into reasons to stop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from clinic.anatomy import region_label
+from clinic.contributions import SafetyFlag
+from plugins.treatment.domain.modalities import ModalitySpec
+
+MAX_SESSION_MINUTES = 4 * 60
+LONG_SESSION_MINUTES = 2 * 60
+LATE_ENTRY_DAYS = 7
+PAIN_RISE_WARNING = 2  # points; the NPRS minimal important change (decision 4)
+
+
+class NoteError(ValueError):
+    """Refused note; ``errors`` maps each offending note field to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    total_minutes: int
+    timed_minutes: int
+    warnings: tuple[str, ...]
+    session_minutes: int = 0
+
+
+def _as_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return value
+
+
+def _as_time(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            parsed = dt.time.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo is None else None
+    return value
+
+
+def _minutes_between(start: dt.time, end: dt.time) -> int:
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+
+def pain_score(value: Any) -> int | None:
+    """An NPRS score as an int 0..10 (None if absent); ValueError if impossible."""
+    if value is None or isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, bool):
+        raise ValueError("Pain is a whole number from 0 to 10.")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("Pain is a whole number from 0 to 10.")
+        value = int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isdigit():
+            raise ValueError("Pain is a whole number from 0 to 10.")
+        value = int(text)
+    if not isinstance(value, int) or not 0 <= value <= 10:
+        raise ValueError("Pain is a whole number from 0 to 10.")
+    return value
+
+
+def check_session(
+    *,
+    date: dt.date,
+    start: dt.time,
+    end: dt.time,
+    pain_before: int | None,
+    pain_after: int | None,
+    entries: list[tuple[ModalitySpec, dict]],
+    today: dt.date | None = None,
+) -> SessionCheck:
+    """Check a session note as a whole.
+
+    :param entries: (spec, validated values) for each modality entry; each values dict
+        has an int ``minutes``.
+    :param today: the clinic's current date (defaults to the machine's).
+    ``date``/``start``/``end`` may also be ISO strings as a form posts them.
+    :raises NoteError: end not after start, session over 4 hours, date in the future,
+        pain not a whole number 0-10, modality minutes adding up to more than the session.
+    """
+    today = today or dt.date.today()
+    errors: dict[str, str] = {}
+    warnings: list[str] = []
+    date, start, end = _as_date(date), _as_time(start), _as_time(end)
+
+    if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+        errors["date"] = "Enter the date of the session."
+    elif date > today:
+        errors["date"] = "The session date is in the future."
+    elif (today - date).days > LATE_ENTRY_DAYS:
+        warnings.append(
+            f"This note is for a session {(today - date).days} days ago: it will show as a "
+            "late entry."
+        )
+
+    length = 0
+    if not isinstance(start, dt.time) or not isinstance(end, dt.time):
+        errors["end"] = "Enter the start and end time."
+    else:
+        length = _minutes_between(start, end)
+        if length <= 0:
+            errors["end"] = "The session must end after it starts."
+        elif length > MAX_SESSION_MINUTES:
+            errors["end"] = (
+                f"A session of {length} minutes is longer than the {MAX_SESSION_MINUTES} "
+                "minutes possible; check the times."
+            )
+        elif length > LONG_SESSION_MINUTES:
+            warnings.append(f"The session lasted {length} minutes; check the times.")
+
+    pains: dict[str, int | None] = {}
+    for name, value in (("pain_before", pain_before), ("pain_after", pain_after)):
+        try:
+            pains[name] = pain_score(value)
+        except ValueError as exc:
+            errors[name] = str(exc)
+    before, after = pains.get("pain_before"), pains.get("pain_after")
+    if before is not None and after is not None and after - before >= PAIN_RISE_WARNING:
+        warnings.append(
+            f"Pain rose from {before} to {after} during the session: record why and what was done."
+        )
+
+    total = timed = 0
+    for spec, values in entries:
+        minutes = values.get("minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool):
+            errors["entries"] = f"{spec.label}: minutes are missing."
+            continue
+        total += minutes
+        if spec.timed:
+            timed += minutes
+    if length > 0 and total > length and "entries" not in errors:
+        errors["entries"] = (
+            f"The modalities add up to {total} minutes but the session lasted {length} minutes."
+        )
+    if not entries:
+        warnings.append("No modality is recorded for this session.")
+
+    if errors:
+        raise NoteError(errors)
+    return SessionCheck(
+        total_minutes=total,
+        timed_minutes=timed,
+        warnings=tuple(warnings),
+        session_minutes=length,
+    )
+
+
+def plan_activation_blockers(
+    flags: Iterable[SafetyFlag], *, physician_clearance: bool = False
+) -> list[str]:
+    """Why a plan cannot become active yet (empty list: nothing stops it).
+
+    An unresolved red flag (neither reviewed nor cleared) blocks; an absolute
+    contraindication blocks until physician clearance is on file - a review alone is
+    not enough.  Precautions (e.g. pregnancy, decision 6), relative, local, pressure
+    and heat findings do not block a plan; they shape what is done.
+    ``physician_clearance`` is clearance recorded on the plan itself, which lifts both.
+    """
+    if physician_clearance:
+        return []
+    reasons: list[str] = []
+    for flag in flags:
+        if flag.kind == "red_flag" and not flag.resolved:
+            reasons.append(f"Red flag not yet reviewed by a clinician: {flag.message}")
+        elif flag.kind == "absolute" and not flag.cleared:
+            reasons.append(f"Contraindication needing physician clearance: {flag.message}")
+    return reasons
+
+
+def _base(code: str) -> str:
+    return code[:-2] if code.endswith(("_l", "_r")) else code
+
+
+def _covers(flag_region: str, region: str) -> bool:
+    """Whether a flag's region covers a treated region.  Sided codes ("lower_back_l")
+    cover only that side; an unsided code ("lower_back") covers both sides, and an
+    unsided treated region is covered by a flag on either side."""
+    if flag_region == region:
+        return True
+    return _base(flag_region) == _base(region) and (
+        _base(flag_region) == flag_region or _base(region) == region
+    )
+
+
+def _overlap(flag_regions: Iterable[str], regions: Iterable[str]) -> list[str]:
+    """The treated regions that any of the flag's regions covers (order kept)."""
+    flag_regions = list(flag_regions)
+    hits = [r for r in regions if any(_covers(f, r) for f in flag_regions)]
+    return list(dict.fromkeys(hits))
+
+
+def heat_conflicts(flags: Iterable[SafetyFlag], regions: Iterable[str]) -> list[str]:
+    """A message for every uncleared heat contraindication over the given regions.
+
+    A flag with no regions covers the whole body.  Only physician clearance lifts a
+    heat flag; a therapist may still override one with a written reason (audited by
+    the web layer).
+    """
+    regions = list(regions)
+    messages: list[str] = []
+    for flag in flags:
+        if flag.kind != "heat" or flag.cleared:
+            continue
+        if not flag.regions:
+            messages.append(f"No heat anywhere: {flag.message}")
+            continue
+        hits = _overlap(flag.regions, regions)
+        if hits:
+            where = ", ".join(region_label(code) for code in hits)
+            messages.append(f"No heat over {where}: {flag.message}")
+    return messages
+
+
+OVERRIDE_REASON_MIN_CHARS = 10
+
+
+class HeatConflictError(ValueError):
+    """Heat over a contraindicated region without a written override reason."""
+
+    def __init__(self, conflicts: list[str]):
+        self.conflicts = list(conflicts)
+        super().__init__(
+            "Heat is contraindicated here: "
+            + "; ".join(self.conflicts)
+            + ". Choose another region, or write why you are overriding."
+        )
+
+
+def heat_gate(
+    flags: Iterable[SafetyFlag], regions: Iterable[str], *, override_reason: str = ""
+) -> list[str]:
+    """Refuse heat over contraindicated regions unless the therapist writes a reason.
+
+    :returns: the conflicts that were overridden (empty when there were none), for the
+        web layer to audit together with the reason.
+    :raises HeatConflictError: conflicts exist and the reason is missing or shorter
+        than ``OVERRIDE_REASON_MIN_CHARS`` characters (a reason, not "ok").
+    """
+    conflicts = heat_conflicts(flags, regions)
+    if conflicts and len((override_reason or "").strip()) < OVERRIDE_REASON_MIN_CHARS:
+        raise HeatConflictError(conflicts)
+    return conflicts
+
+
+def local_conflicts(flags: Iterable[SafetyFlag], regions: Iterable[str]) -> list[str]:
+    """A warning for every uncleared local contraindication (domain section 3: avoid
+    the area, treat elsewhere) over the given regions.  Warnings, not refusals: the
+    therapist decides how to work around the area and documents it."""
+    regions = list(regions)
+    messages: list[str] = []
+    for flag in flags:
+        if flag.kind != "local" or flag.cleared:
+            continue
+        hits = _overlap(flag.regions, regions) if flag.regions else []
+        if hits:
+            where = ", ".join(region_label(code) for code in hits)
+            messages.append(f"Avoid {where}: {flag.message}")
+    return messages
+
+
+DEEP_PRESSURE = 7  # patient-rated 0-10; decision 6: no deep or forceful pressure
+
+
+def pressure_warnings(flags: Iterable[SafetyFlag], pressure: int | None) -> list[str]:
+    """A warning when a recorded pressure is deep (7/10 or more) while an uncleared
+    pressure precaution (e.g. anticoagulants, decision 6) is on file."""
+    if pressure is None or pressure < DEEP_PRESSURE:
+        return []
+    return [
+        f"Pressure {pressure}/10 is deep work, but: {flag.message}"
+        for flag in flags
+        if flag.kind == "pressure" and not flag.cleared
+    ]
+
+
+@dataclass(frozen=True)
+class ServiceMinutes:
+    """Minutes of one modality in one session, as reported to billing."""
+
+    service: str
+    label: str
+    minutes: int
+    timed: bool
+
+
+def service_minutes(entries: Iterable[tuple[ModalitySpec, dict]]) -> list[ServiceMinutes]:
+    """Minutes per modality for the ``billable_services`` hook (issue 4, section 6).
+
+    Entries of the same modality add up (two NMT entries of 10 and 15 minutes are one
+    25-minute NMT service): unit rules such as the 8-minute rule work on the total per
+    service.  Order follows the first entry of each modality.  This plugin knows
+    nothing about CPT; a billing plugin maps ``service`` to codes.
+    """
+    totals: dict[str, ServiceMinutes] = {}
+    for spec, values in entries:
+        key = spec.service_key or f"treatment.{spec.key}"
+        minutes = int(values.get("minutes") or 0)
+        if key in totals:
+            prev = totals[key]
+            totals[key] = ServiceMinutes(key, prev.label, prev.minutes + minutes, prev.timed)
+        else:
+            totals[key] = ServiceMinutes(key, spec.label, minutes, spec.timed)
+    return [t for t in totals.values() if t.minutes > 0]
+
+
+def unsigned_overdue(*, started: dt.datetime, now: dt.datetime, hours: float = 24) -> bool:
+    """Whether an unsigned note has waited longer than ``hours`` (the
+    ``unsigned_note_hours`` setting) and belongs on the therapist's to-do list."""
+    return now - started > dt.timedelta(hours=float(hours))
+
+
+def changed_fields(saved: Any, submitted: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """(path, saved value, submitted value) for every difference between two versions
+    of a draft, so a refused concurrent save can show both side by side.  Nested
+    mappings are compared key by key; lists and other values as wholes."""
+    if isinstance(saved, dict) and isinstance(submitted, dict):
+        out: list[tuple[str, Any, Any]] = []
+        for key in sorted(set(saved) | set(submitted), key=str):
+            path = f"{prefix}.{key}" if prefix else str(key)
+            out.extend(changed_fields(saved.get(key), submitted.get(key), path))
+        return out
+    return [] if saved == submitted else [(prefix, saved, submitted)]

@@ -1,0 +1,204 @@
+"""The treatment plugin's hook implementations.
+
+The built-in modalities are registered through ``treatment_modalities`` exactly as
+another plugin would register its own.
+"""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user
+
+from clinic.contributions import (
+    AuditEventType,
+    BillableService,
+    ChartPanel,
+    NavItem,
+    PatientAlert,
+    SummaryFact,
+)
+from clinic.hookspecs import hookimpl
+from clinic.permissions import user_can
+from plugins.treatment.domain.builtin import BUILTIN
+
+EVENTS = (
+    ("treatment.plan.create", "Created a treatment plan"),
+    ("treatment.plan.view", "Opened a treatment plan"),
+    ("treatment.plan.update", "Changed a draft treatment plan"),
+    ("treatment.plan.status", "Changed a treatment plan's status"),
+    ("treatment.plan.refused", "Treatment plan change refused"),
+    ("treatment.plan.clearance", "Recorded physician clearance for a treatment plan"),
+    ("treatment.heat_override", "Applied heat over a contraindicated region, with a reason"),
+    ("treatment.progress.view", "Opened a treatment plan's progress view"),
+    ("treatment.sessions.view", "Listed a patient's treatment sessions"),
+    ("treatment.note.create", "Started a session note"),
+    ("treatment.note.view", "Opened a session note"),
+    ("treatment.note.update", "Saved a draft session note"),
+    ("treatment.note.autosave", "Autosaved a draft session note"),
+    ("treatment.note.entry_add", "Added a modality entry to a draft note"),
+    ("treatment.note.entry_remove", "Removed a modality entry from a draft note"),
+    ("treatment.note.conflict", "Save refused: someone else saved the note first"),
+    ("treatment.note.refused", "Change to a session note refused"),
+    ("treatment.note.sign", "Signed a session note"),
+    ("treatment.note.sign_refused", "Signing a session note refused"),
+    ("treatment.note.addendum", "Added an addendum to a signed note"),
+    ("treatment.note.error", "Marked a session note entered in error"),
+    ("treatment.todo.view", "Opened the unsigned-notes to-do list"),
+)
+
+
+@hookimpl
+def treatment_modalities():
+    return list(BUILTIN)
+
+
+@hookimpl
+def audit_event_types():
+    return [AuditEventType(name, description) for name, description in EVENTS]
+
+
+@hookimpl
+def nav_items():
+    return [NavItem("Unsigned notes", "treatment.todo", "treatment.notes.write", order=40)]
+
+
+@hookimpl
+def patient_chart_panels(patient):
+    from plugins.treatment import services
+
+    def render_plans():
+        from sqlalchemy import select
+
+        from clinic.extensions import db
+        from plugins.treatment.models import Plan
+
+        plans = db.session.scalars(
+            select(Plan).where(Plan.patient_id == patient.id).order_by(Plan.id.desc())
+        ).all()
+        return render_template("treatment/_plans_panel.html", patient=patient, plans=plans)
+
+    def render_sessions():
+        notes = services.patient_notes(patient.id)[:10]
+        return render_template(
+            "treatment/_sessions_panel.html",
+            patient=patient,
+            notes=notes,
+            show_services=user_can(current_user, "treatment.services.view"),
+            show_notes=user_can(current_user, "treatment.notes.view"),
+        )
+
+    return [
+        ChartPanel("treatment-plans", "Treatment plans", "treatment.plans.view", render_plans, 30),
+        ChartPanel(
+            "treatment-sessions",
+            "Treatment sessions",
+            "treatment.sessions.view",
+            render_sessions,
+            31,
+        ),
+    ]
+
+
+@hookimpl
+def patient_summary_facts(patient):
+    from plugins.treatment import services
+
+    done = len(services.counted_notes(services.patient_notes(patient.id)))
+    if not done:
+        return []
+    label = "session" if done == 1 else "sessions"
+    return [SummaryFact("Treatment", f"{done} signed {label}", "treatment.sessions.view", 30)]
+
+
+@hookimpl
+def billable_services(patient, start, end):
+    """One service per entry of each signed, not-entered-in-error note in the range."""
+    from plugins.treatment import services
+
+    specs = services.modalities()
+    found = []
+    for note in services.counted_notes(services.patient_notes(patient.id)):
+        if not start <= note.session_date <= end:
+            continue
+        for entry in note.entries:
+            spec = specs.get(entry.modality_key)
+            if spec is None:
+                continue
+            found.append(
+                BillableService(
+                    source="treatment",
+                    source_id=f"note:{note.id}:entry:{entry.id}",
+                    patient_id=patient.id,
+                    service_date=note.session_date,
+                    service=spec.service_key or f"treatment.{spec.key}",
+                    description=spec.label,
+                    minutes=entry.minutes,
+                    timed=spec.timed,
+                    provider_id=note.signed_by_id or note.therapist_id,
+                    signed=True,
+                )
+            )
+    return found
+
+
+@hookimpl
+def demo_patient_history(patient, rng):
+    from plugins.treatment.demo import add_history
+
+    add_history(patient, rng)
+
+
+@hookimpl
+def patient_alerts(patient):
+    """Re-evaluation due and plan of care ending, for each active plan."""
+    from sqlalchemy import select
+
+    from clinic.extensions import db
+    from plugins.treatment import services
+    from plugins.treatment.domain.plans import plan_end_near, reeval_due
+    from plugins.treatment.models import Plan
+
+    alerts = []
+    today = services.today()
+    plans = db.session.scalars(
+        select(Plan).where(Plan.patient_id == patient.id, Plan.status == "active")
+    ).all()
+    for plan in plans:
+        done = len(services.counted_notes(services.patient_notes(patient.id, plan_id=plan.id)))
+        link = {"patient_id": patient.id, "plan_id": plan.id}
+        due = reeval_due(
+            today=today,
+            reeval_date=plan.reeval_date,
+            visits_done=done,
+            every_visits=int(services.setting("reeval_every_visits")),
+        )
+        if due:
+            alerts.append(
+                PatientAlert(
+                    level="warning",
+                    title=f"Re-evaluation due (plan #{plan.id})",
+                    detail=due,
+                    permission="treatment.plans.view",
+                    source="treatment",
+                    link_endpoint="treatment.progress",
+                    link_values=link,
+                )
+            )
+        if plan_end_near(
+            today=today,
+            start=plan.start_date,
+            weeks=plan.weeks,
+            warn_days=int(services.setting("plan_end_warning_days")),
+        ):
+            alerts.append(
+                PatientAlert(
+                    level="info",
+                    title=f"Plan of care #{plan.id} ends {plan.end_date.isoformat()}",
+                    detail="Re-evaluate, then extend or complete the plan.",
+                    permission="treatment.plans.view",
+                    source="treatment",
+                    link_endpoint="treatment.plan_view",
+                    link_values=link,
+                )
+            )
+    return alerts

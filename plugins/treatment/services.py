@@ -1,0 +1,93 @@
+"""Glue between the web layer, the hooks and the pure domain modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, current_app
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
+
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from plugins.treatment.domain.builtin import SETTINGS_DEFAULTS
+from plugins.treatment.domain.modalities import ModalitySpec, entry_defaults, registry
+from plugins.treatment.models import Note, Plan
+
+NAME = "treatment"
+
+
+def clinic_registry():
+    return current_app.extensions["clinic"]
+
+
+def setting(key: str) -> Any:
+    return clinic_registry().setting(NAME, key)
+
+
+def settings() -> dict[str, Any]:
+    return {key: setting(key) for key in SETTINGS_DEFAULTS}
+
+
+def modalities() -> dict[str, ModalitySpec]:
+    """Every modality registered through the ``treatment_modalities`` hook, by key."""
+    return registry(clinic_registry().collect("treatment_modalities"))
+
+
+def safety_flags(patient: Patient) -> list:
+    return clinic_registry().collect("patient_safety_flags", patient=patient)
+
+
+def default_values(spec: ModalitySpec, *, plan: bool = False) -> dict[str, Any]:
+    """Prefill values for a new entry (or plan parameters), settings applied."""
+    return entry_defaults(spec, settings(), plan=plan)
+
+
+def patient_or_404(patient_id: int) -> Patient:
+    patient = db.session.get(Patient, patient_id)
+    if patient is None:
+        abort(404)
+    return patient
+
+
+def plan_or_404(patient: Patient, plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None or plan.patient_id != patient.id:
+        abort(404)
+    return plan
+
+
+def note_or_404(patient: Patient, note_id: int) -> Note:
+    note = db.session.get(Note, note_id)
+    if note is None or note.patient_id != patient.id:
+        abort(404)
+    return note
+
+
+def patient_notes(patient_id: int, *, plan_id: int | None = None) -> list[Note]:
+    query = select(Note).where(Note.patient_id == patient_id)
+    if plan_id is not None:
+        query = query.where(Note.plan_id == plan_id)
+    return list(db.session.scalars(query.order_by(Note.session_date.desc(), Note.id.desc())).all())
+
+
+def counted_notes(notes: list[Note]) -> list[Note]:
+    """Signed sessions that were not entered in error: the ones that happened."""
+    return [n for n in notes if n.signed and not n.entered_in_error]
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def flushed() -> bool:
+    """Flush; on a concurrent change (stale version, or the database refusing an
+    update to a note someone just signed) roll back and return False."""
+    try:
+        db.session.flush()
+    except (StaleDataError, DBAPIError):
+        db.session.rollback()
+        return False
+    return True

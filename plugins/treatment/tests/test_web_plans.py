@@ -1,0 +1,200 @@
+"""Treatment plans through the web: all modalities, goals, safety gate, heat refusal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from clinic.audit.models import AuditEvent
+from clinic.contributions import SafetyFlag
+from clinic.extensions import db
+from clinic.hookspecs import hookimpl
+from clinic.testing import make_patient
+from plugins.treatment.models import Plan
+from plugins.treatment.tests.factories import make_plan
+
+
+class Flags:
+    """Stands in for the intake plugin's answer to patient_safety_flags."""
+
+    def __init__(self, *flags):
+        self.flags = list(flags)
+
+    @hookimpl
+    def patient_safety_flags(self, patient):
+        return self.flags
+
+
+@pytest.fixture
+def flags(app):
+    holder = Flags()
+    app.extensions["clinic"].pm.register(holder, name="flags-test")
+    return holder
+
+
+@pytest.fixture
+def therapist(signed_in):
+    return signed_in("therapist")
+
+
+def plan_form(**overrides):
+    today = dt.date.today()
+    data = {
+        "diagnoses": "M54.50, m62.830",
+        "problems": "Low back pain limits sitting to 20 minutes.",
+        "times_per_week": "1",
+        "weeks": "6",
+        "start_date": today.isoformat(),
+        "reeval_date": (today + dt.timedelta(days=28)).isoformat(),
+        "goal1_measure": "odi",
+        "goal1_baseline": "42",
+        "goal1_target": "20",
+        "goal1_direction": "below",
+        "goal1_date": (today + dt.timedelta(days=42)).isoformat(),
+        "m_nmt-use": "y",
+        "m_nmt-regions": "lower_back_l",
+        "m_nmt-minutes": "20",
+        "m_prt-use": "y",
+        "m_prt-regions": "buttock_r",
+        "m_prt-minutes": "10",
+        "m_prt-hold_seconds": "90",
+        "m_hot_pack-use": "y",
+        "m_hot_pack-regions": "lower_back_l",
+        "m_hot_pack-minutes": "15",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_create_plan_with_three_modalities_and_a_goal(app, therapist):
+    client, user = therapist
+    patient = make_patient()
+    response = client.post_form(f"/treatment/patients/{patient.id}/plans/new", plan_form())
+    assert response.status_code == 302, response.text
+    plan = db.session.scalars(select(Plan)).one()
+    assert plan.diagnoses == ["M54.50", "M62.830"]
+    assert plan.planned_visits == 6
+    assert [m.modality_key for m in plan.modalities] == ["nmt", "prt", "hot_pack"]
+    assert plan.modalities[1].parameters["hold_seconds"] == 90
+    assert plan.goals[0].target == 20 and plan.goals[0].direction == "below"
+    page = client.get(response.headers["Location"])
+    assert "M54.50 Low back pain, unspecified" in page.text
+    assert "6 planned visits" in page.text
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"diagnoses": "M54.5"}, "M54.5"),
+        ({"diagnoses": "Z99.99"}, "Z99.99"),
+        ({"m_prt-hold_seconds": "0"}, "Hold (seconds) must be between 1 and 600"),
+        ({"weeks": "0"}, "Between 1 and 52 weeks."),
+        ({"goal1_target": "lots"}, "Enter a number."),
+        ({"goal1_target": "50"}, "already meets the target"),
+        ({"goal1_date": "2001-01-01"}, "before the plan starts"),
+        ({"reeval_date": "2001-01-01"}, "must be after the plan starts"),
+        ({"m_nmt-use": None, "m_prt-use": None, "m_hot_pack-use": None}, "at least one modality"),
+    ],
+)
+def test_bad_plan_input_is_refused(app, therapist, overrides, message):
+    client, _user = therapist
+    patient = make_patient()
+    response = client.post_form(
+        f"/treatment/patients/{patient.id}/plans/new", plan_form(**overrides)
+    )
+    assert response.status_code == 400
+    assert message in response.text
+    assert db.session.scalars(select(Plan)).all() == []
+
+
+def test_unreviewed_red_flag_blocks_activation_until_clearance(app, therapist, flags):
+    client, user = therapist
+    patient = make_patient()
+    plan = make_plan(patient, user, status="draft")
+    flags.flags.append(SafetyFlag("weight_loss", "red_flag", "Unexplained weight loss", "Refer"))
+    base = f"/treatment/patients/{patient.id}/plans/{plan.id}"
+    response = client.post_form(f"{base}/status", {"target": "active"})
+    assert response.status_code == 409
+    assert "Unexplained weight loss" in response.text
+    db.session.refresh(plan)
+    assert plan.status == "draft"
+    assert (
+        client.post_form(f"{base}/clearance", {"clearance": "Dr Ames, phone, today"}).status_code
+        == 302
+    )
+    assert client.post_form(f"{base}/status", {"target": "active"}).status_code == 302
+    db.session.refresh(plan)
+    assert plan.status == "active"
+
+
+def test_reviewed_red_flag_and_pregnancy_precaution_do_not_block(app, therapist, flags):
+    client, user = therapist
+    patient = make_patient()
+    plan = make_plan(patient, user, status="draft")
+    flags.flags.extend(
+        [
+            SafetyFlag("age", "red_flag", "Over 50", "Refer", reviewed=True),
+            SafetyFlag("pregnancy", "precaution", "Pregnant", "Side-lying"),
+        ]
+    )
+    response = client.post_form(
+        f"/treatment/patients/{patient.id}/plans/{plan.id}/status", {"target": "active"}
+    )
+    assert response.status_code == 302
+
+
+def test_discontinue_needs_a_reason(app, therapist):
+    client, user = therapist
+    patient = make_patient()
+    plan = make_plan(patient, user, status="active")
+    url = f"/treatment/patients/{patient.id}/plans/{plan.id}/status"
+    assert client.post_form(url, {"target": "discontinued"}).status_code == 409
+    assert (
+        client.post_form(url, {"target": "discontinued", "reason": "Moved away"}).status_code == 302
+    )
+    db.session.refresh(plan)
+    assert (plan.status, plan.status_reason) == ("discontinued", "Moved away")
+
+
+def test_hot_pack_over_heat_contraindicated_region_is_refused_unless_overridden(
+    app, therapist, flags
+):
+    client, _user = therapist
+    patient = make_patient()
+    flags.flags.append(SafetyFlag("numb", "heat", "Numbness", "No heat", regions=("lower_back_l",)))
+    url = f"/treatment/patients/{patient.id}/plans/new"
+    refused = client.post_form(url, plan_form())
+    assert refused.status_code == 400
+    assert "No heat over Lower back, left" in refused.text
+    assert db.session.scalars(select(Plan)).all() == []
+    # The other side is fine.
+    ok = client.post_form(url, plan_form(**{"m_hot_pack-regions": "lower_back_r"}))
+    assert ok.status_code == 302
+    overridden = client.post_form(
+        url, plan_form(**{"m_hot_pack-heat_override": "Sensation retested normal today"})
+    )
+    assert overridden.status_code == 302
+    plans = db.session.scalars(select(Plan).order_by(Plan.id)).all()
+    assert plans[-1].modalities[2].heat_override_reason == "Sensation retested normal today"
+    audit = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.event_type == "treatment.heat_override")
+    ).all()
+    assert len(audit) == 1 and "Sensation retested" in audit[0].detail
+
+
+def test_another_patients_plan_is_404(app, therapist):
+    client, user = therapist
+    mine, theirs = make_patient(), make_patient()
+    plan = make_plan(theirs, user)
+    assert client.get(f"/treatment/patients/{mine.id}/plans/{plan.id}").status_code == 404
+    assert client.get(f"/treatment/patients/{mine.id}/plans/{plan.id}/progress").status_code == 404
+
+
+def test_icd10_search_by_code_or_words(app, therapist):
+    client, _user = therapist
+    found = client.get("/treatment/icd10?q=m5450", headers={"Accept": "application/json"})
+    assert {"code": "M54.50", "title": "Low back pain, unspecified"} in found.json["results"]
+    page = client.get("/treatment/icd10?q=muscle spasm")
+    assert "M62.830" in page.text

@@ -1,0 +1,87 @@
+"""A modality registered by another plugin appears in plans and notes and validates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from clinic.extensions import db
+from clinic.hookspecs import hookimpl
+from clinic.testing import make_patient
+from plugins.treatment.domain.builtin import minutes_field
+from plugins.treatment.domain.modalities import FieldSpec, ModalitySpec
+from plugins.treatment.models import Note, NoteEntry, Plan
+
+CUPPING = ModalitySpec(
+    key="cupping",
+    label="Cupping",
+    description="Suction cups over the back.",
+    fields=(FieldSpec("cup_count", "Number of cups", "int", min=1, max=12), minutes_field()),
+    plan_fields=(FieldSpec("cup_count", "Number of cups", "int", min=1, max=12),),
+    service_key="cupping.session",
+)
+
+
+class CuppingPlugin:
+    @hookimpl
+    def treatment_modalities(self):
+        return [CUPPING]
+
+
+@pytest.fixture
+def cupping(app):
+    app.extensions["clinic"].pm.register(CuppingPlugin(), name="cupping-test")
+
+
+def test_cupping_appears_in_plan_form_and_is_validated(app, signed_in, cupping):
+    client, _user = signed_in("therapist")
+    patient = make_patient()
+    page = client.get(f"/treatment/patients/{patient.id}/plans/new")
+    assert "Use Cupping" in page.text and "Number of cups" in page.text
+    base = {
+        "diagnoses": "M54.50",
+        "times_per_week": "2",
+        "weeks": "3",
+        "start_date": dt.date.today().isoformat(),
+        "m_cupping-use": "y",
+    }
+    bad = client.post_form(
+        f"/treatment/patients/{patient.id}/plans/new", {**base, "m_cupping-cup_count": "40"}
+    )
+    assert bad.status_code == 400 and "Number of cups must be between 1 and 12" in bad.text
+    good = client.post_form(
+        f"/treatment/patients/{patient.id}/plans/new", {**base, "m_cupping-cup_count": "6"}
+    )
+    assert good.status_code == 302
+    plan = db.session.scalars(select(Plan)).one()
+    assert plan.modalities[0].parameters == {"cup_count": 6}
+    assert plan.planned_visits == 6
+
+
+def test_cupping_entry_in_a_note(app, signed_in, cupping):
+    client, user = signed_in("therapist")
+    patient = make_patient()
+    note = Note(
+        patient_id=patient.id, therapist_id=user.id, nonce="cup", session_date=dt.date.today()
+    )
+    note.entries.append(NoteEntry(modality_key="cupping", values={}))
+    db.session.add(note)
+    db.session.commit()
+    entry = note.entries[0]
+    base = {
+        "version": str(note.version),
+        "session_date": dt.date.today().isoformat(),
+        "start_time": "09:00",
+        "end_time": "09:30",
+        f"e{entry.id}-minutes": "20",
+    }
+    url = f"/treatment/patients/{patient.id}/notes/{note.id}"
+    bad = client.post_form(url, {**base, f"e{entry.id}-cup_count": "0"})
+    assert bad.status_code == 400 and "Number of cups must be between 1 and 12" in bad.text
+    good = client.post_form(url, {**base, f"e{entry.id}-cup_count": "4"})
+    assert good.status_code == 302, good.text
+    db.session.expire_all()
+    saved = db.session.get(NoteEntry, entry.id)
+    assert saved.values == {"cup_count": 4, "minutes": 20} and saved.minutes == 20

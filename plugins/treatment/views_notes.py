@@ -1,0 +1,606 @@
+"""Session notes: start, edit and autosave drafts, sign, addenda, entered-in-error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from clinic.audit.service import record, record_and_commit, utcnow
+from clinic.extensions import db
+from clinic.forms import take_draft
+from clinic.permissions import require, user_can
+from plugins.treatment import notes as note_logic
+from plugins.treatment import services
+from plugins.treatment.domain.hashing import content_hash
+from plugins.treatment.forms import (
+    AddendumForm,
+    ErrorMarkForm,
+    NewNoteForm,
+    SignForm,
+    choices,
+    prefix_for_entry,
+)
+from plugins.treatment.models import Addendum, ErrorMark, Note, NoteEntry, Plan
+from plugins.treatment.views import bp
+
+
+def _note_url(note: Note) -> str:
+    return url_for("treatment.note_view", patient_id=note.patient_id, note_id=note.id)
+
+
+def _refuse_locked(note: Note, what: str):
+    """Signed or entered-in-error notes refuse every edit: 409, audited, nothing changed."""
+    why = "signed" if note.signed else "entered in error"
+    record_and_commit(
+        "treatment.note.refused",
+        patient_id=note.patient_id,
+        object_type="note",
+        object_id=note.id,
+        outcome="refused",
+        detail={"attempt": what, "why": why},
+    )
+    message = (
+        "This note is signed and can no longer be changed. Add an addendum instead."
+        if note.signed
+        else "This note is marked entered in error and can no longer be changed."
+    )
+    if request.accept_mimetypes.best == "application/json" or what == "autosave":
+        return jsonify({"error": message}), 409
+    return _render_view(note, status=409, message=message)
+
+
+def _locked(note: Note) -> bool:
+    return note.signed or note.entered_in_error
+
+
+# -- new note ------------------------------------------------------------------
+
+
+def _active_plans(patient_id: int) -> list[Plan]:
+    return list(
+        db.session.scalars(
+            select(Plan)
+            .where(Plan.patient_id == patient_id, Plan.status == "active")
+            .order_by(Plan.id.desc())
+        ).all()
+    )
+
+
+def _previous_note(patient_id: int, plan_id: int | None) -> Note | None:
+    notes = services.counted_notes(services.patient_notes(patient_id))
+    if plan_id is not None:
+        same_plan = [n for n in notes if n.plan_id == plan_id]
+        notes = same_plan or notes
+    return notes[0] if notes else None
+
+
+def _copyable(spec, values: dict) -> dict:
+    """Values worth carrying to the next session: not the safety checks of this one."""
+    kinds = {f.name: f.type for f in spec.fields}
+    return {
+        k: v for k, v in values.items() if k in kinds and kinds[k] not in ("bool", "skin_checks")
+    }
+
+
+def prefill(note: Note, plan: Plan | None, previous: Note | None) -> None:
+    """Start a note from the plan's modalities and the previous signed session."""
+    specs = services.modalities()
+    if plan is not None:
+        planned = [(pm.modality_key, pm.parameters) for pm in plan.modalities]
+    elif previous is not None:
+        planned = [(e.modality_key, {}) for e in previous.entries]
+    else:
+        planned = []
+    before = {e.modality_key: e.values for e in previous.entries} if previous else {}
+    for key, parameters in planned:
+        spec = specs.get(key)
+        if spec is None:
+            continue
+        values = services.default_values(spec)
+        entry_fields = {f.name for f in spec.fields}
+        values.update({k: v for k, v in parameters.items() if k in entry_fields})
+        values.update(_copyable(spec, before.get(key, {})))
+        minutes = values.get("minutes")
+        note.entries.append(
+            NoteEntry(
+                modality_key=key,
+                values=note_logic.jsonable(values),
+                minutes=minutes if isinstance(minutes, int) else None,
+            )
+        )
+    if previous is not None:
+        note.plan_text = previous.plan_text
+
+
+@bp.route("/patients/<int:patient_id>/notes/new", methods=["GET", "POST"])
+@require("treatment.notes.write")
+def note_new(patient_id: int):
+    patient = services.patient_or_404(patient_id)
+    plans = _active_plans(patient.id)
+    form = NewNoteForm()
+    form.plan_id.choices = choices([("", "No plan"), *[(p.id, _plan_label(p)) for p in plans]])
+    if request.method == "GET":
+        form.session_date.data = services.today()
+        form.nonce.data = secrets.token_urlsafe(24)
+        if plans:
+            form.plan_id.data = str(plans[0].id)
+    if form.validate_on_submit():
+        nonce = (form.nonce.data or "").strip()[:64]
+        existing = db.session.scalars(select(Note).where(Note.nonce == nonce)).first()
+        if existing is not None:
+            # A second submission of the same form (double click): show the first note.
+            if existing.patient_id != patient.id:
+                abort(404)
+            return redirect(_note_url(existing))
+        plan = next((p for p in plans if str(p.id) == form.plan_id.data), None)
+        if not nonce:
+            form.nonce.errors.append("This form is incomplete; reload the page and try again.")
+        if form.plan_id.data and plan is None:
+            form.plan_id.errors.append("Choose one of the patient's active plans.")
+        if form.session_date.data > services.today():
+            form.session_date.errors.append("A session cannot be recorded for a future date.")
+        if not note_logic.has_errors(form):
+            note = Note(
+                patient_id=patient.id,
+                plan_id=plan.id if plan else None,
+                therapist_id=current_user.id,
+                nonce=nonce,
+                session_date=form.session_date.data,
+            )
+            prefill(note, plan, _previous_note(patient.id, plan.id if plan else None))
+            db.session.add(note)
+            try:
+                db.session.flush()
+            except IntegrityError:
+                db.session.rollback()
+                existing = db.session.scalars(select(Note).where(Note.nonce == nonce)).first()
+                if existing is not None and existing.patient_id == patient.id:
+                    return redirect(_note_url(existing))
+                raise
+            record(
+                "treatment.note.create",
+                patient_id=patient.id,
+                object_type="note",
+                object_id=note.id,
+                detail={"plan_id": note.plan_id},
+            )
+            db.session.commit()
+            return redirect(_note_url(note))
+    status = 400 if request.method == "POST" else 200
+    return render_template("treatment/note_new.html", form=form, patient=patient), status
+
+
+def _plan_label(plan: Plan) -> str:
+    return f"Plan #{plan.id} from {plan.start_date.isoformat()} ({plan.planned_visits} visits)"
+
+
+# -- view / edit ---------------------------------------------------------------
+
+
+def _restored(form_class, note: Note, endpoint: str):
+    """A small form, refilled if the core kept it when the session timed out."""
+    if request.method == "GET":
+        path = url_for(endpoint, patient_id=note.patient_id, note_id=note.id)
+        draft = take_draft(path)
+        if draft is not None:
+            flash("Your session had timed out; what you typed has been put back.", "info")
+            return form_class(formdata=draft)
+    return form_class(formdata=None)
+
+
+def _render_view(
+    note: Note,
+    *,
+    status: int = 200,
+    message: str = "",
+    form=None,
+    checked=None,
+    sign_form=None,
+    addendum_form=None,
+    error_form=None,
+):
+    editable = not _locked(note) and user_can(current_user, "treatment.notes.write")
+    if editable and form is None:
+        form = note_logic.form_for(note)
+    specs = services.modalities()
+    hash_ok = None
+    if note.signed and note.content_hash:
+        hash_ok = content_hash(note_logic.content(note)) == note.content_hash
+    return render_template(
+        "treatment/note.html",
+        patient=note.patient,
+        note=note,
+        form=form if editable else None,
+        entries=note_logic.entry_specs(note),
+        specs=specs,
+        unknown_entries=[e for e in note.entries if e.modality_key not in specs],
+        timed_minutes=sum(
+            e.minutes or 0
+            for e in note.entries
+            if e.modality_key in specs and specs[e.modality_key].timed
+        ),
+        checked=checked,
+        message=message,
+        hash_ok=hash_ok,
+        is_author=note_logic.current_user_is_author(note),
+        sign_form=sign_form or SignForm(formdata=None),
+        addendum_form=addendum_form or _restored(AddendumForm, note, "treatment.note_addendum"),
+        error_form=error_form or _restored(ErrorMarkForm, note, "treatment.note_error"),
+        prefix_for_entry=prefix_for_entry,
+    ), status
+
+
+@bp.route("/patients/<int:patient_id>/notes/<int:note_id>")
+@require("treatment.notes.view")
+def note_view(patient_id: int, note_id: int):
+    patient = services.patient_or_404(patient_id)
+    note = services.note_or_404(patient, note_id)
+    record("treatment.note.view", patient_id=patient.id, object_type="note", object_id=note.id)
+    db.session.commit()
+    return _render_view(note)
+
+
+def _stale(note: Note) -> bool:
+    return (request.form.get("version") or "") != str(note.version)
+
+
+def _conflict(note: Note, as_json: bool):
+    db.session.rollback()
+    db.session.refresh(note)
+    rows = note_logic.conflict_rows(note, request.form)
+    if not rows and request.form.get("action", "save") in ("save", ""):
+        # The same values again (a double click, a repeated autosave): already stored.
+        if as_json:
+            return jsonify({"version": note.version, "saved_at": "earlier"})
+        flash("Saved.", "success")
+        return redirect(_note_url(note))
+    record(
+        "treatment.note.conflict",
+        patient_id=note.patient_id,
+        object_type="note",
+        object_id=note.id,
+        outcome="refused",
+    )
+    db.session.commit()
+    if as_json:
+        return jsonify(
+            {
+                "error": "Someone else saved this note after you opened it. "
+                "Nothing was overwritten.",
+                "version": note.version,
+                "rows": [{"field": a, "saved": b, "yours": c} for a, b, c in rows],
+            }
+        ), 409
+    return render_template(
+        "treatment/note_conflict.html", note=note, patient=note.patient, rows=rows
+    ), 409
+
+
+# Saving posts to the note's own address, so a save that arrives after the idle timeout
+# is kept by the core under this path and handed back when the note is opened again.
+@bp.route("/patients/<int:patient_id>/notes/<int:note_id>", methods=["POST"])
+@require("treatment.notes.write")
+def note_save(patient_id: int, note_id: int):
+    patient = services.patient_or_404(patient_id)
+    note = services.note_or_404(patient, note_id)
+    action = request.form.get("action", "save")
+    if _locked(note):
+        return _refuse_locked(note, action)
+    if action == "add":
+        return _add_entry(patient, note)
+    if action.startswith("remove:"):
+        return _remove_entry(patient, note, action.removeprefix("remove:"))
+    form = note_logic.build_form(note)
+    if not form.validate_on_submit():
+        return _render_view(note, status=400, form=form)
+    if _stale(note):
+        return _conflict(note, as_json=False)
+    checked = note_logic.check_form(form, note, services.safety_flags(patient))
+    if note_logic.has_errors(form) or checked.general:
+        db.session.rollback()
+        form.version.data = str(note.version)
+        return _render_view(
+            note,
+            status=400,
+            form=form,
+            checked=checked,
+            message="Nothing was saved. Please correct the fields marked below.",
+        )
+    note_logic.apply(note, checked)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        return _conflict(note, as_json=False)
+    record("treatment.note.update", patient_id=patient.id, object_type="note", object_id=note.id)
+    for text in checked.overrides:
+        record(
+            "treatment.heat_override",
+            patient_id=patient.id,
+            object_type="note",
+            object_id=note.id,
+            detail=text,
+        )
+    db.session.commit()
+    flash("Saved.", "success")
+    for warning in checked.warnings:
+        flash(f"Check: {warning}", "warning")
+    return redirect(_note_url(note))
+
+
+def _keep_draft(note: Note, form) -> None:
+    note.draft_form = note_logic.draft_from_request(form, request.form)
+    note.draft_saved_at = utcnow()
+
+
+@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/autosave", methods=["POST"])
+@require("treatment.notes.write")
+def note_autosave(patient_id: int, note_id: int):
+    patient = services.patient_or_404(patient_id)
+    note = services.note_or_404(patient, note_id)
+    if _locked(note):
+        return _refuse_locked(note, "autosave")
+    if _stale(note):
+        return _conflict(note, as_json=True)
+    form = note_logic.build_form(note, formdata=None)
+    _keep_draft(note, form)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        return _conflict(note, as_json=True)
+    record("treatment.note.autosave", patient_id=patient.id, object_type="note", object_id=note.id)
+    db.session.commit()
+    return jsonify({"version": note.version, "saved_at": dt.datetime.now().strftime("%H:%M")})
+
+
+def _add_entry(patient, note: Note):
+    if _stale(note):
+        return _conflict(note, as_json=False)
+    spec = services.modalities().get(request.form.get("add_modality", ""))
+    if spec is None:
+        flash("Choose a modality to add.", "error")
+        return redirect(_note_url(note))
+    _keep_draft(note, note_logic.build_form(note, formdata=None))
+    values = services.default_values(spec)
+    note.entries.append(
+        NoteEntry(
+            modality_key=spec.key,
+            values=note_logic.jsonable(values),
+            minutes=values.get("minutes") if isinstance(values.get("minutes"), int) else None,
+        )
+    )
+    db.session.flush()
+    record(
+        "treatment.note.entry_add",
+        patient_id=patient.id,
+        object_type="note",
+        object_id=note.id,
+        detail={"modality": spec.key},
+    )
+    db.session.commit()
+    return redirect(_note_url(note))
+
+
+def _remove_entry(patient, note: Note, raw_id: str):
+    entry = next((e for e in note.entries if str(e.id) == raw_id), None)
+    if entry is None:
+        # Another note's entry, or nonsense: refuse without touching anything.
+        abort(404)
+    entry_id = entry.id
+    if _stale(note):
+        return _conflict(note, as_json=False)
+    _keep_draft(note, note_logic.build_form(note, formdata=None))
+    key = entry.modality_key
+    note.entries.remove(entry)
+    db.session.delete(entry)
+    db.session.flush()
+    record(
+        "treatment.note.entry_remove",
+        patient_id=patient.id,
+        object_type="note",
+        object_id=note.id,
+        detail={"modality": key, "entry_id": entry_id},
+    )
+    db.session.commit()
+    return redirect(_note_url(note))
+
+
+# -- signing, addenda, entered in error ---------------------------------------------
+
+
+def _sign_refused(note: Note, reason: str, sign_form, status: int):
+    record_and_commit(
+        "treatment.note.sign_refused",
+        patient_id=note.patient_id,
+        object_type="note",
+        object_id=note.id,
+        outcome="refused",
+        detail={"why": reason},
+    )
+    sign_form.password.errors = [reason]
+    return _render_view(note, status=status, sign_form=sign_form, message=reason)
+
+
+@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/sign", methods=["GET", "POST"])
+@require("treatment.notes.write")
+def note_sign(patient_id: int, note_id: int):
+    patient = services.patient_or_404(patient_id)
+    note = services.note_or_404(patient, note_id)
+    if request.method == "GET":
+        # A sign POST that arrived after the idle timeout was kept by the core with the
+        # password in it; discard it at once (never give a password back to a form).
+        take_draft(request.path)
+        # Reached after signing in again (the login's "next"): show the note.
+        return redirect(_note_url(note))
+    if _locked(note):
+        return _refuse_locked(note, "sign")
+    form = SignForm()
+    if not form.validate_on_submit():
+        return _render_view(note, status=400, sign_form=form)
+    if not note_logic.current_user_is_author(note):
+        return _sign_refused(note, "Only the therapist who wrote this note can sign it.", form, 403)
+    if not current_user.check_password(form.password.data):
+        return _sign_refused(
+            note, "That password is not right. The note was not signed.", form, 400
+        )
+    if note.draft_form:
+        return _sign_refused(
+            note, "There are changes that are not saved yet. Save the note, then sign.", form, 409
+        )
+    # Check the saved content with the same rules as a save.
+    edit_form = note_logic.build_form(note, formdata=None)
+    from werkzeug.datastructures import MultiDict
+
+    edit_form.process(MultiDict(note_logic.stored_items(note)))
+    checked = note_logic.check_form(edit_form, note, services.safety_flags(patient))
+    problems = [
+        f"{field.label.text}: {e}" for field in edit_form for e in field.errors
+    ] + checked.general
+    if not note.entries:
+        problems.append("Record at least one modality before signing.")
+    if problems:
+        db.session.rollback()
+        return _sign_refused(note, "The note is not complete: " + " ".join(problems), form, 400)
+    # Entries are already stored; only the note row changes, in one UPDATE, because the
+    # database refuses any change once signed_at is set.
+    user_id, now = current_user.id, utcnow()
+    digest = content_hash(note_logic.content(note, signed_by_id=user_id, signed_at=now))
+    with db.session.no_autoflush:
+        note.status = "signed"
+        note.signed_at = now
+        note.signed_by_id = user_id
+        note.content_hash = digest
+    if not services.flushed():
+        return _sign_refused(
+            note, "The note changed while you were signing; open it again.", form, 409
+        )
+    record(
+        "treatment.note.sign",
+        patient_id=patient.id,
+        object_type="note",
+        object_id=note.id,
+        detail={"content_hash": note.content_hash},
+    )
+    db.session.commit()
+    flash("Signed. The note can no longer be changed; corrections go in an addendum.", "success")
+    return redirect(_note_url(note))
+
+
+@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/addenda", methods=["GET", "POST"])
+@require("treatment.notes.write")
+def note_addendum(patient_id: int, note_id: int):
+    patient = services.patient_or_404(patient_id)
+    note = services.note_or_404(patient, note_id)
+    if request.method == "GET":
+        # Reached after signing in again (the login's "next"): show the note.
+        return redirect(_note_url(note))
+    form = AddendumForm()
+    if not note.signed:
+        form.reason.errors = ["Addenda are added to signed notes; edit the draft instead."]
+        return _render_view(note, status=409, addendum_form=form)
+    if not form.validate_on_submit():
+        return _render_view(note, status=400, addendum_form=form)
+    reason, body = form.reason.data.strip(), form.text.data.strip()
+    latest = note.addenda[-1] if note.addenda else None
+    if (
+        latest is not None
+        and (latest.author_id, latest.reason, latest.text) == (current_user.id, reason, body)
+        and utcnow() - latest.created_at < dt.timedelta(minutes=2)
+    ):
+        # The same addendum again within moments: a double click, already stored.
+        return redirect(_note_url(note))
+    addendum = Addendum(
+        note_id=note.id,
+        author_id=current_user.id,
+        reason=form.reason.data.strip(),
+        text=form.text.data.strip(),
+    )
+    db.session.add(addendum)
+    db.session.flush()
+    record(
+        "treatment.note.addendum",
+        patient_id=patient.id,
+        object_type="note",
+        object_id=note.id,
+        detail={"addendum_id": addendum.id, "reason": addendum.reason},
+    )
+    db.session.commit()
+    flash("Addendum added.", "success")
+    return redirect(_note_url(note))
+
+
+@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/error", methods=["GET", "POST"])
+@require("treatment.notes.write")
+def note_error(patient_id: int, note_id: int):
+    patient = services.patient_or_404(patient_id)
+    note = services.note_or_404(patient, note_id)
+    if request.method == "GET":
+        # Reached after signing in again (the login's "next"): show the note.
+        return redirect(_note_url(note))
+    form = ErrorMarkForm()
+    if note.entered_in_error:
+        form.reason.errors = ["This note is already marked entered in error."]
+        return _render_view(note, status=409, error_form=form)
+    if not form.validate_on_submit():
+        return _render_view(note, status=400, error_form=form)
+    db.session.add(
+        ErrorMark(note_id=note.id, author_id=current_user.id, reason=form.reason.data.strip())
+    )
+    record(
+        "treatment.note.error",
+        patient_id=patient.id,
+        object_type="note",
+        object_id=note.id,
+        detail={"reason": form.reason.data.strip()},
+    )
+    db.session.commit()
+    flash("The note is marked entered in error. It is kept, and no longer counts.", "success")
+    return redirect(_note_url(note))
+
+
+# -- lists -----------------------------------------------------------------------
+
+
+@bp.route("/patients/<int:patient_id>/sessions")
+@require("treatment.sessions.view")
+def sessions(patient_id: int):
+    patient = services.patient_or_404(patient_id)
+    notes = services.patient_notes(patient.id)
+    record(
+        "treatment.sessions.view",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+    )
+    db.session.commit()
+    return render_template(
+        "treatment/sessions.html",
+        patient=patient,
+        notes=notes,
+        specs=services.modalities(),
+        show_services=user_can(current_user, "treatment.services.view"),
+        show_notes=user_can(current_user, "treatment.notes.view"),
+    )
+
+
+@bp.route("/todo")
+@require("treatment.notes.write")
+def todo():
+    hours = services.setting("unsigned_note_hours")
+    cutoff = utcnow() - dt.timedelta(hours=float(hours))
+    drafts = db.session.scalars(
+        select(Note)
+        .where(Note.therapist_id == current_user.id, Note.signed_at.is_(None))
+        .order_by(Note.created_at)
+    ).all()
+    drafts = [n for n in drafts if not n.entered_in_error]
+    overdue = [n for n in drafts if n.created_at <= cutoff]
+    recent = [n for n in drafts if n.created_at > cutoff]
+    record("treatment.todo.view", detail={"overdue": len(overdue)})
+    db.session.commit()
+    return render_template("treatment/todo.html", overdue=overdue, recent=recent, hours=hours)

@@ -1,0 +1,433 @@
+"""Treatment plans: create, edit while draft, view, change status, record clearance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from clinic.audit.service import record, record_and_commit, utcnow
+from clinic.extensions import db
+from clinic.permissions import require
+from plugins.treatment import services
+from plugins.treatment.domain import icd10
+from plugins.treatment.domain.modalities import EntryError, heat_regions, validate_entry
+from plugins.treatment.domain.plans import (
+    GoalError,
+    PlanTransitionError,
+    check_transition,
+    parse_goal,
+    plan_date_errors,
+)
+from plugins.treatment.domain.rules import heat_conflicts, plan_activation_blockers
+from plugins.treatment.forms import (
+    GOAL_ROWS,
+    ClearanceForm,
+    StatusForm,
+    plan_form_class,
+    prefix_for_plan,
+)
+from plugins.treatment.models import Plan, PlanGoal, PlanModality
+from plugins.treatment.views import bp
+
+
+def _raw_values(form, prefix: str, fields) -> dict:
+    raw = {}
+    for f in fields:
+        field = form[prefix + f.name]
+        raw[f.name] = field.data
+    return raw
+
+
+def _collect(form, patient) -> tuple[dict, list[str]]:
+    """Validate everything a plan form carries; return parsed parts and audit notes.
+
+    Errors are attached to the form's fields; the caller checks ``form_has_errors``.
+    """
+    specs = services.modalities()
+    current = services.settings()
+    parsed: dict = {"goals": [], "modalities": []}
+    overrides: list[str] = []
+
+    codes = [c for c in form.diagnoses.data.replace(",", " ").split() if c]
+    try:
+        parsed["diagnoses"] = [d.code for d in icd10.validate_codes(codes)]
+    except ValueError as exc:
+        form.diagnoses.errors.append(str(exc))
+
+    goal_fields = {
+        "measure": "measure",
+        "baseline": "baseline",
+        "target": "target",
+        "direction": "direction",
+        "target_date": "date",
+    }
+    for i in range(1, GOAL_ROWS + 1):
+        if not (form[f"goal{i}_measure"].data or "").strip():
+            continue
+        try:
+            goal = parse_goal(
+                measure=form[f"goal{i}_measure"].data,
+                baseline=form[f"goal{i}_baseline"].data,
+                target=form[f"goal{i}_target"].data,
+                target_date=form[f"goal{i}_date"].data,
+                direction=form[f"goal{i}_direction"].data or "below",
+                plan_start=form.start_date.data,
+            )
+        except GoalError as exc:
+            for name, message in exc.errors.items():
+                form[f"goal{i}_{goal_fields.get(name, 'measure')}"].errors.append(message)
+            continue
+        parsed["goals"].append(
+            {
+                "measure": goal.measure,
+                "baseline": goal.baseline,
+                "target": goal.target,
+                "direction": goal.direction,
+                "target_date": goal.target_date,
+            }
+        )
+    for name, message in plan_date_errors(
+        start=form.start_date.data, weeks=form.weeks.data, reeval_date=form.reeval_date.data
+    ).items():
+        form[name].errors.append(message)
+
+    flags = services.safety_flags(patient)
+    for key, spec in specs.items():
+        prefix = prefix_for_plan(key)
+        if not form[f"{prefix}use"].data:
+            continue
+        raw = _raw_values(form, prefix, spec.plan_fields)
+        try:
+            result = validate_entry(spec, raw, settings=current, plan=True)
+        except EntryError as exc:
+            for name, message in exc.errors.items():
+                target_field = form._fields.get(prefix + name, form[f"{prefix}use"])
+                target_field.errors.append(message)
+            continue
+        override = ""
+        if spec.applies_heat:
+            conflicts = heat_conflicts(flags, heat_regions(spec, result.values, plan=True))
+            override = (form[f"{prefix}heat_override"].data or "").strip()
+            if conflicts and not override:
+                form[f"{prefix}heat_override"].errors.extend(
+                    [*conflicts, "Heat refused here; write a reason to override."]
+                )
+                continue
+            if conflicts:
+                overrides.append(f"{spec.label}: {'; '.join(conflicts)} — reason: {override}")
+            elif override:
+                override = ""
+        parsed["modalities"].append((key, result.values, override))
+    if not parsed["modalities"] and not any(form[f"{prefix_for_plan(k)}use"].errors for k in specs):
+        first = form[f"{prefix_for_plan(next(iter(specs)))}use"] if specs else form.problems
+        first.errors.append("Choose at least one modality.")
+    return parsed, overrides
+
+
+def form_has_errors(form) -> bool:
+    return any(field.errors for field in form)
+
+
+def _apply(plan: Plan, form, parsed: dict) -> None:
+    plan.diagnoses = parsed["diagnoses"]
+    plan.problems = (form.problems.data or "").strip()
+    plan.times_per_week = form.times_per_week.data
+    plan.weeks = form.weeks.data
+    plan.start_date = form.start_date.data
+    plan.reeval_date = form.reeval_date.data
+    plan.goals = [PlanGoal(**g) for g in parsed["goals"]]
+    plan.modalities = [
+        PlanModality(modality_key=k, parameters=_jsonable(v), heat_override_reason=o)
+        for k, v, o in parsed["modalities"]
+    ]
+
+
+def _jsonable(values: dict) -> dict:
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, dt.date | dt.time):
+            out[key] = value.isoformat()
+        else:
+            out[key] = value
+    return out
+
+
+def _fill(form, plan: Plan) -> None:
+    form.diagnoses.data = ", ".join(plan.diagnoses)
+    form.problems.data = plan.problems
+    form.times_per_week.data = plan.times_per_week
+    form.weeks.data = plan.weeks
+    form.start_date.data = plan.start_date
+    form.reeval_date.data = plan.reeval_date
+    form.version.data = str(plan.version)
+    for i, goal in enumerate(plan.goals[:GOAL_ROWS], start=1):
+        form[f"goal{i}_measure"].data = goal.measure
+        form[f"goal{i}_baseline"].data = "" if goal.baseline is None else f"{goal.baseline:g}"
+        form[f"goal{i}_target"].data = f"{goal.target:g}"
+        form[f"goal{i}_direction"].data = goal.direction
+        form[f"goal{i}_date"].data = goal.target_date
+    specs = services.modalities()
+    for pm in plan.modalities:
+        spec = specs.get(pm.modality_key)
+        if spec is None:
+            continue
+        prefix = prefix_for_plan(pm.modality_key)
+        form[f"{prefix}use"].data = True
+        for f in spec.plan_fields:
+            if f.name in pm.parameters:
+                form[prefix + f.name].data = pm.parameters[f.name]
+        if spec.applies_heat:
+            form[f"{prefix}heat_override"].data = pm.heat_override_reason
+
+
+def _fill_defaults(form) -> None:
+    specs = services.modalities()
+    form.start_date.data = services.today()
+    form.times_per_week.data = 1
+    form.weeks.data = 6
+    for key, spec in specs.items():
+        prefix = prefix_for_plan(key)
+        for name, value in services.default_values(spec, plan=True).items():
+            form[prefix + name].data = value
+
+
+def _render_form(form, patient, plan, status=200):
+    specs = services.modalities()
+    return render_template(
+        "treatment/plan_form.html",
+        form=form,
+        patient=patient,
+        plan=plan,
+        specs=specs,
+        prefix_for_plan=prefix_for_plan,
+        goal_rows=range(1, GOAL_ROWS + 1),
+    ), status
+
+
+@bp.route("/patients/<int:patient_id>/plans/new", methods=["GET", "POST"])
+@require("treatment.plans.write")
+def plan_new(patient_id: int):
+    patient = services.patient_or_404(patient_id)
+    form = plan_form_class(services.modalities())()
+    if request.method == "GET" and not form.restored_from_draft:
+        _fill_defaults(form)
+    if form.validate_on_submit():
+        parsed, overrides = _collect(form, patient)
+        if not form_has_errors(form):
+            plan = Plan(patient_id=patient.id, therapist_id=current_user.id, status="draft")
+            _apply(plan, form, parsed)
+            db.session.add(plan)
+            db.session.flush()
+            record(
+                "treatment.plan.create",
+                patient_id=patient.id,
+                object_type="plan",
+                object_id=plan.id,
+            )
+            for text in overrides:
+                record(
+                    "treatment.heat_override",
+                    patient_id=patient.id,
+                    object_type="plan",
+                    object_id=plan.id,
+                    detail=text,
+                )
+            db.session.commit()
+            flash("Treatment plan saved as a draft.", "success")
+            return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
+    status = 400 if request.method == "POST" else 200
+    return _render_form(form, patient, None, status)
+
+
+@bp.route("/patients/<int:patient_id>/plans/<int:plan_id>/edit", methods=["GET", "POST"])
+@require("treatment.plans.write")
+def plan_edit(patient_id: int, plan_id: int):
+    patient = services.patient_or_404(patient_id)
+    plan = services.plan_or_404(patient, plan_id)
+    if plan.status != "draft":
+        record_and_commit(
+            "treatment.plan.refused",
+            patient_id=patient.id,
+            object_type="plan",
+            object_id=plan.id,
+            outcome="refused",
+            detail="edit of non-draft plan",
+        )
+        flash("Only a draft plan can be edited.", "error")
+        return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
+    form = plan_form_class(services.modalities())()
+    if request.method == "GET":
+        record(
+            "treatment.plan.view",
+            patient_id=patient.id,
+            object_type="plan",
+            object_id=plan.id,
+            detail="edit form",
+        )
+        db.session.commit()
+    if request.method == "GET" and not form.restored_from_draft:
+        _fill(form, plan)
+    if form.validate_on_submit():
+        if form.version.data != str(plan.version):
+            record_and_commit(
+                "treatment.plan.refused",
+                patient_id=patient.id,
+                object_type="plan",
+                object_id=plan.id,
+                outcome="refused",
+                detail="stale version",
+            )
+            form.version.errors.append("stale")
+            flash(
+                "Someone else changed this plan since you opened it. Nothing was saved; "
+                "reopen the plan to see their version.",
+                "error",
+            )
+            return _render_form(form, patient, plan, 409)
+        parsed, overrides = _collect(form, patient)
+        if not form_has_errors(form):
+            _apply(plan, form, parsed)
+            try:
+                db.session.flush()
+            except StaleDataError:
+                db.session.rollback()
+                flash("Someone else saved this plan first. Nothing was saved.", "error")
+                return redirect(
+                    url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan_id)
+                )
+            record(
+                "treatment.plan.update",
+                patient_id=patient.id,
+                object_type="plan",
+                object_id=plan.id,
+            )
+            for text in overrides:
+                record(
+                    "treatment.heat_override",
+                    patient_id=patient.id,
+                    object_type="plan",
+                    object_id=plan.id,
+                    detail=text,
+                )
+            db.session.commit()
+            flash("Plan saved.", "success")
+            return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
+    status = 400 if request.method == "POST" else 200
+    return _render_form(form, patient, plan, status)
+
+
+def activation_blockers(plan: Plan, patient) -> list[str]:
+    return plan_activation_blockers(
+        services.safety_flags(patient), physician_clearance=bool(plan.clearance_note)
+    )
+
+
+def _render_plan(patient, plan, status_form=None, clearance_form=None, status=200):
+    specs = services.modalities()
+    diagnoses = [icd10.lookup(code) for code in plan.diagnoses]
+    return render_template(
+        "treatment/plan.html",
+        patient=patient,
+        plan=plan,
+        specs=specs,
+        diagnoses=[d for d in diagnoses if d is not None],
+        blockers=activation_blockers(plan, patient) if plan.status == "draft" else [],
+        status_form=status_form or StatusForm(formdata=None),
+        clearance_form=clearance_form or ClearanceForm(formdata=None),
+        notes=services.patient_notes(patient.id, plan_id=plan.id),
+    ), status
+
+
+@bp.route("/patients/<int:patient_id>/plans/<int:plan_id>")
+@require("treatment.plans.view")
+def plan_view(patient_id: int, plan_id: int):
+    patient = services.patient_or_404(patient_id)
+    plan = services.plan_or_404(patient, plan_id)
+    record("treatment.plan.view", patient_id=patient.id, object_type="plan", object_id=plan.id)
+    db.session.commit()
+    return _render_plan(patient, plan)
+
+
+@bp.route("/patients/<int:patient_id>/plans/<int:plan_id>/status", methods=["POST"])
+@require("treatment.plans.write")
+def plan_status(patient_id: int, plan_id: int):
+    patient = services.patient_or_404(patient_id)
+    plan = services.plan_or_404(patient, plan_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _render_plan(patient, plan, status_form=form, status=400)
+    target = form.target.data
+    reason = (form.reason.data or "").strip()
+    blockers = activation_blockers(plan, patient) if target == "active" else []
+    try:
+        check_transition(plan.status, target, reason=reason, blockers=blockers)
+    except PlanTransitionError as exc:
+        record_and_commit(
+            "treatment.plan.refused",
+            patient_id=patient.id,
+            object_type="plan",
+            object_id=plan.id,
+            outcome="refused",
+            detail={"from": plan.status, "to": target, "why": str(exc)},
+        )
+        form.target.errors.append(str(exc))
+        return _render_plan(patient, plan, status_form=form, status=409)
+    previous = plan.status
+    plan.status = target
+    if target == "discontinued":
+        plan.status_reason = reason
+    if not services.flushed():
+        flash("Someone else changed this plan at the same moment. Nothing was saved.", "error")
+        return redirect(url_for("treatment.plan_view", patient_id=patient_id, plan_id=plan_id))
+    record(
+        "treatment.plan.status",
+        patient_id=patient.id,
+        object_type="plan",
+        object_id=plan.id,
+        detail={"from": previous, "to": target, "reason": reason},
+    )
+    db.session.commit()
+    flash(f"The plan is now {target}.", "success")
+    return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
+
+
+@bp.route("/patients/<int:patient_id>/plans/<int:plan_id>/clearance", methods=["POST"])
+@require("treatment.plans.write")
+def plan_clearance(patient_id: int, plan_id: int):
+    patient = services.patient_or_404(patient_id)
+    plan = services.plan_or_404(patient, plan_id)
+    form = ClearanceForm()
+    if plan.status != "draft":
+        form.clearance.errors = ["Clearance is recorded before a plan becomes active."]
+        return _render_plan(patient, plan, clearance_form=form, status=409)
+    if not form.validate_on_submit():
+        return _render_plan(patient, plan, clearance_form=form, status=400)
+    plan.clearance_note = form.clearance.data.strip()
+    plan.clearance_by_id = current_user.id
+    plan.clearance_at = utcnow()
+    if not services.flushed():
+        flash("Someone else changed this plan at the same moment. Nothing was saved.", "error")
+        return redirect(url_for("treatment.plan_view", patient_id=patient_id, plan_id=plan_id))
+    record(
+        "treatment.plan.clearance",
+        patient_id=patient.id,
+        object_type="plan",
+        object_id=plan.id,
+        detail=plan.clearance_note,
+    )
+    db.session.commit()
+    flash("Physician clearance recorded.", "success")
+    return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
+
+
+@bp.route("/icd10")
+@require("treatment.plans.view")
+def icd10_search():
+    query = (request.args.get("q") or "").strip()
+    results = icd10.search(query) if query else []
+    if request.accept_mimetypes.best == "application/json":
+        return {"results": [{"code": d.code, "title": d.title} for d in results]}
+    return render_template("treatment/icd10.html", query=query, results=results)
