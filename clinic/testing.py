@@ -59,15 +59,20 @@ def migrate_to_heads(app: Flask) -> None:
         upgrade()  # the core and every enabled plugin
 
 
-def empty_postgres(app: Flask) -> None:
-    with app.app_context():
-        tables = [t for t in inspect(db.engine).get_table_names() if t != "alembic_version"]
+def empty_postgres(url: str) -> None:
+    """Empty every table (but keep the migrated schema) of the test database at ``url``."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
         if tables:
-            with db.engine.begin() as conn:
+            with engine.begin() as conn:
                 quoted = ", ".join(f'"{t}"' for t in tables)
                 conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        db.session.remove()
-        db.engine.dispose()
+    finally:
+        engine.dispose()
 
 
 def reset_postgres_schema(url: str) -> None:
@@ -228,8 +233,8 @@ def app_factory(database_url, tmp_path):
             db.session.remove()
             db.engine.dispose()
     if made and test_database_url():
-        # Every app of this test shared one PostgreSQL database: empty it once.
-        empty_postgres(made[0])
+        # The test's apps wrote to the shared PostgreSQL test database: empty it.
+        empty_postgres(database_url)
 
 
 @pytest.fixture

@@ -291,6 +291,25 @@ def test_form_typed_when_the_session_timed_out_is_kept_and_restored(signed_in, a
     assert db.session.scalar(select(db.func.count(FormDraft.id))) == 0
 
 
+def test_passwords_are_never_kept_in_a_draft(signed_in, app):
+    client, _user = signed_in("therapist")
+    patient = make_patient()
+    _age_sessions(app.config["CLINIC_IDLE_TIMEOUT_MINUTES"] + 5)
+    client.post_form(
+        f"/patients/{patient.id}/edit",
+        {
+            "last_name": "Kept",
+            "password": "my-secret-passphrase",
+            "signing_password": "x" * 12,
+            "api_token": "t",
+        },
+    )
+    draft = db.session.scalars(select(FormDraft)).one()
+    assert "Kept" in draft.data
+    assert "passphrase" not in draft.data and "x" * 12 not in draft.data
+    assert "csrf" not in draft.data and "api_token" not in draft.data
+
+
 def test_a_forged_post_is_not_kept_as_a_draft(signed_in, app):
     client, _user = signed_in("front-desk")
     patient = make_patient()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
@@ -14,6 +15,9 @@ from sqlalchemy import select, update
 from clinic.audit.service import record
 from clinic.auth.models import FormDraft, StaffSession, User, token_digest
 from clinic.extensions import db, login_manager
+
+# Fields never kept in a draft: secrets must not be stored, and re-typing them is cheap.
+_SECRET_FIELD = re.compile(r"pass|pwd|secret|token|otp|pin$", re.IGNORECASE)
 
 # last_seen is written at most this often, so a page full of requests costs one write.
 _TOUCH_EVERY = dt.timedelta(seconds=20)
@@ -112,7 +116,7 @@ def _keep_timed_out_post():
         return None
     except Exception:  # noqa: BLE001 -- any invalid token simply means "do not keep"
         return None
-    data = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    data = [(k, v) for k, v in request.form.items(multi=True) if not _SECRET_FIELD.search(k)]
     db.session.add(FormDraft(user_id=row.user_id, path=request.path, data=json.dumps(data)))
     row.revoked_at = utcnow()
     record("form.draft_saved", user=row.user, object_type="page", object_id=request.path)
