@@ -42,7 +42,19 @@ def take_draft(path: str) -> MultiDict | None:
     return MultiDict(json.loads(draft.data))
 
 
+def strip_nul(value):
+    """Drop NUL characters: PostgreSQL text cannot hold them and no person types them."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 class ClinicForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = unbound_field.kwargs.get("filters", ())
+            if strip_nul not in filters:
+                unbound_field.kwargs["filters"] = (strip_nul, *filters)
+            return unbound_field.bind(form=form, **options)
+
     def __init__(self, *args, **kwargs):
         restored = None
         if has_request_context() and request.method == "GET" and "formdata" not in kwargs:

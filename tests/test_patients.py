@@ -229,3 +229,14 @@ def test_archive_and_restore_never_delete(signed_in):
 def test_missing_patient_is_404(signed_in):
     client, _ = signed_in("front-desk")
     assert client.get("/patients/999999").status_code == 404
+
+
+def test_nul_characters_are_dropped_not_a_server_error(signed_in):
+    client, _ = signed_in("front-desk")
+    response = client.post_form(
+        "/patients/new", {**FORM, "first_name": "Ma\x00rta", "city": "Fair\x00view"}
+    )
+    assert response.status_code == 302
+    patient = db.session.scalars(select(Patient)).one()
+    assert (patient.first_name, patient.city) == ("Marta", "Fairview")
+    assert client.get("/patients/?q=ma%00r").status_code == 200
