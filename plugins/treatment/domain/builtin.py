@@ -22,6 +22,10 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "hot_pack_towel_layers_max": 8,
     "hot_pack_minutes_min": 15,
     "hot_pack_minutes_max": 20,
+    # What a new hot-pack entry starts from: inside the ranges above (decision 7).
+    "hot_pack_tank_temp_default": 72,
+    "hot_pack_towel_layers_default": 7,
+    "hot_pack_minutes_default": 15,
     "hot_pack_first_skin_check_minute": 5,
     "hot_pack_skin_check_every": 5,
     "prt_hold_seconds_default": 90,  # section 5.1: hold 90 s
@@ -274,6 +278,8 @@ HOT_PACK = ModalitySpec(
             unit="\u00b0C",
             help="Water temperature in degrees Celsius (liquid water: 0-100).",
             carry_over=False,
+            default=SETTINGS_DEFAULTS["hot_pack_tank_temp_default"],
+            setting_key="hot_pack_tank_temp_default",
         ),
         FieldSpec(
             "towel_layers",
@@ -285,8 +291,14 @@ HOT_PACK = ModalitySpec(
             warn_max=SETTINGS_DEFAULTS["hot_pack_towel_layers_max"],
             warn_min_setting="hot_pack_towel_layers_min",
             warn_max_setting="hot_pack_towel_layers_max",
+            default=SETTINGS_DEFAULTS["hot_pack_towel_layers_default"],
+            setting_key="hot_pack_towel_layers_default",
         ),
-        minutes_field(**_HOT_PACK_MINUTES),
+        minutes_field(
+            default=SETTINGS_DEFAULTS["hot_pack_minutes_default"],
+            setting_key="hot_pack_minutes_default",
+            **_HOT_PACK_MINUTES,
+        ),
         FieldSpec(
             "skin_checks",
             "Skin checks (minute: finding)",
@@ -319,7 +331,12 @@ HOT_PACK = ModalitySpec(
     ),
     plan_fields=(
         FieldSpec("regions", "Areas to heat", "regions"),
-        minutes_field(label="Minutes per visit", **_HOT_PACK_MINUTES),
+        minutes_field(
+            label="Minutes per visit",
+            default=SETTINGS_DEFAULTS["hot_pack_minutes_default"],
+            setting_key="hot_pack_minutes_default",
+            **_HOT_PACK_MINUTES,
+        ),
     ),
     applies_heat=True,
     timed=False,

@@ -42,13 +42,19 @@ def test_previous_session_carries_technique_but_not_observations():
 
 
 def test_hot_pack_screen_skin_checks_and_reaction_are_never_carried_over():
-    values = prefill_entry(HOT_PACK, previous=LAST_HOT)
-    assert values == {"region": "lower_back_l", "towel_layers": 7, "minutes": 15}
+    values = prefill_entry(HOT_PACK, previous={**LAST_HOT, "tank_temp_c": 74.5})
+    # The tank temperature is measured anew each time: the default, not last visit's.
+    assert values == {"region": "lower_back_l", "towel_layers": 7, "minutes": 15, "tank_temp_c": 72}
 
 
 def test_plan_parameters_fill_minutes_hold_and_the_first_region():
     plan = {"regions": ["buttock_l", "lower_back_l"], "minutes": 20, "notes": "slow"}
-    assert prefill_entry(HOT_PACK, plan_values=plan) == {"region": "buttock_l", "minutes": 20}
+    assert prefill_entry(HOT_PACK, plan_values=plan) == {
+        "region": "buttock_l",
+        "minutes": 20,
+        "tank_temp_c": 72,
+        "towel_layers": 7,
+    }
     prt = prefill_entry(PRT, plan_values={"regions": ["lower_back_r"], "hold_seconds": 120})
     assert prt == {"tenderness_scale": "rating", "hold_seconds": 120}
 
@@ -93,3 +99,19 @@ def test_multi_select_regions_from_a_form_keep_every_value():
         "lower_back_l",
         "buttock_l",
     ]
+
+
+def test_a_first_hot_pack_entry_starts_from_the_settings_defaults():
+    from plugins.treatment.domain.builtin import HOT_PACK, SETTINGS_DEFAULTS
+    from plugins.treatment.domain.modalities import entry_defaults
+
+    values = entry_defaults(HOT_PACK, SETTINGS_DEFAULTS)
+    assert (values["tank_temp_c"], values["towel_layers"], values["minutes"]) == (72, 7, 15)
+    clinic = {
+        **SETTINGS_DEFAULTS,
+        "hot_pack_tank_temp_default": 71,
+        "hot_pack_minutes_default": "20",
+    }
+    values = entry_defaults(HOT_PACK, clinic)
+    assert (values["tank_temp_c"], values["minutes"]) == (71, 20)
+    assert entry_defaults(HOT_PACK, SETTINGS_DEFAULTS, plan=True)["minutes"] == 15
