@@ -107,9 +107,14 @@ def line_chart_svg(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + plot_h}" '
             f'stroke="#9b4d00" stroke-dasharray="3 3"/>'
         )
+        # Near the right edge the label goes on the left of its line, so it is not cut off.
+        if x > left + plot_w * 0.6:
+            text_x, anchor = x - 2, "end"
+        else:
+            text_x, anchor = x + 2, "start"
         parts.append(
-            f'<text x="{x + 2:.1f}" y="{top + 8}" font-size="8" fill="#5c4100">'
-            f"{escape(label)}</text>"
+            f'<text x="{text_x:.1f}" y="{top + 8}" font-size="8" fill="#5c4100" '
+            f'text-anchor="{anchor}">{escape(label)}</text>'
         )
     for index, (name, points) in enumerate(series):
         colour, marker, dash = _STYLES[index % len(_STYLES)]
