@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -19,19 +18,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from clinic.audit.service import record, utcnow
 from clinic.extensions import db
 from clinic.patients.forms import PatientForm, SearchForm
+from clinic.patients.lookup import patient_or_404
 from clinic.patients.models import DEMOGRAPHIC_FIELDS, Patient
 from clinic.patients.search import likely_duplicates, search
 from clinic.pdf import pdf_response
 from clinic.permissions import require
 
 bp = Blueprint("patients", __name__)
-
-
-def get_patient_or_404(patient_id: int) -> Patient:
-    patient = db.session.get(Patient, patient_id)
-    if patient is None:
-        abort(404)
-    return patient
 
 
 def _apply(form: PatientForm, patient: Patient) -> None:
@@ -96,7 +89,7 @@ def create():
 @bp.route("/<int:patient_id>")
 @require("patients.view")
 def chart(patient_id: int):
-    patient = get_patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     registry = current_app.extensions["clinic"]
     panels = registry.chart_panels(patient, current_user)
     # A panel renders its own autoescaped template; its output is HTML, not user text.
@@ -120,7 +113,7 @@ def chart(patient_id: int):
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
 @require("patients.edit")
 def edit(patient_id: int):
-    patient = get_patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     form = PatientForm(obj=patient)
     if request.method == "GET" and not form.restored_from_draft:
         form.version.data = str(patient.version)
@@ -135,7 +128,7 @@ def edit(patient_id: int):
                 db.session.flush()
             except StaleDataError:
                 db.session.rollback()
-                patient = get_patient_or_404(patient_id)
+                patient = patient_or_404(patient_id)
                 conflict = _conflict(patient, form)
             else:
                 record(
@@ -179,7 +172,7 @@ def _conflict(patient: Patient, form: PatientForm) -> list[tuple[str, str, str]]
 @bp.route("/<int:patient_id>/face-sheet.pdf")
 @require("patients.view")
 def face_sheet(patient_id: int):
-    patient = get_patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     return pdf_response(
         "pdf/face_sheet.html",
         filename=f"face-sheet-{patient.id}.pdf",
@@ -194,7 +187,7 @@ def face_sheet(patient_id: int):
 @bp.route("/<int:patient_id>/archive", methods=["POST"])
 @require("patients.archive")
 def archive(patient_id: int):
-    patient = get_patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     if patient.archived_at is None:
         patient.archived_at = utcnow()
         record(
@@ -208,7 +201,7 @@ def archive(patient_id: int):
 @bp.route("/<int:patient_id>/restore", methods=["POST"])
 @require("patients.archive")
 def restore(patient_id: int):
-    patient = get_patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     if patient.archived_at is not None:
         patient.archived_at = None
         record(

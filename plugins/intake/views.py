@@ -20,6 +20,7 @@ from clinic.audit.service import record, record_and_commit
 from clinic.auth.models import StaffSession, token_digest
 from clinic.extensions import db
 from clinic.forms import ClinicForm, choices
+from clinic.patients.lookup import patient_or_404, patient_record_or_404
 from clinic.patients.models import Patient
 from clinic.permissions import require
 from plugins.intake import queries, runner, services
@@ -47,18 +48,8 @@ class StartForm(ClinicForm):
     mode = RadioField("How will it be filled in?", choices=choices(MODES), default="staff")
 
 
-def patient_or_404(patient_id: int) -> Patient:
-    patient = db.session.get(Patient, patient_id)
-    if patient is None:
-        abort(404)
-    return patient
-
-
 def run_or_404(patient: Patient, run_id: int) -> IntakeRun:
-    run = db.session.get(IntakeRun, run_id)
-    if run is None or run.patient_id != patient.id:
-        abort(404)
-    return run
+    return patient_record_or_404(IntakeRun, run_id, patient)
 
 
 def start_form() -> StartForm:

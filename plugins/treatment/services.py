@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.extensions import db
+from clinic.patients.lookup import patient_record_or_404
 from clinic.patients.models import Patient
 from plugins.treatment.domain.builtin import SETTINGS_DEFAULTS
 from plugins.treatment.domain.modalities import ModalitySpec, entry_defaults, registry
@@ -45,25 +46,12 @@ def default_values(spec: ModalitySpec, *, plan: bool = False) -> dict[str, Any]:
     return entry_defaults(spec, settings(), plan=plan)
 
 
-def patient_or_404(patient_id: int) -> Patient:
-    patient = db.session.get(Patient, patient_id)
-    if patient is None:
-        abort(404)
-    return patient
-
-
 def plan_or_404(patient: Patient, plan_id: int) -> Plan:
-    plan = db.session.get(Plan, plan_id)
-    if plan is None or plan.patient_id != patient.id:
-        abort(404)
-    return plan
+    return patient_record_or_404(Plan, plan_id, patient)
 
 
 def note_or_404(patient: Patient, note_id: int) -> Note:
-    note = db.session.get(Note, note_id)
-    if note is None or note.patient_id != patient.id:
-        abort(404)
-    return note
+    return patient_record_or_404(Note, note_id, patient)
 
 
 def patient_notes(patient_id: int, *, plan_id: int | None = None) -> list[Note]:

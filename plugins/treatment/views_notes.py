@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from clinic.audit.service import record, record_and_commit, utcnow
 from clinic.extensions import db
 from clinic.forms import take_draft
+from clinic.patients.lookup import patient_or_404
 from clinic.permissions import require, user_can
 from plugins.treatment import notes as note_logic
 from plugins.treatment import services
@@ -121,7 +122,7 @@ def prefill(note: Note, plan: Plan | None, previous: Note | None) -> None:
 @bp.route("/patients/<int:patient_id>/notes/new", methods=["GET", "POST"])
 @require("treatment.notes.write")
 def note_new(patient_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     plans = _active_plans(patient.id)
     form = NewNoteForm()
     form.plan_id.choices = choices([("", "No plan"), *[(p.id, _plan_label(p)) for p in plans]])
@@ -239,7 +240,7 @@ def _render_view(
 @bp.route("/patients/<int:patient_id>/notes/<int:note_id>")
 @require("treatment.notes.view")
 def note_view(patient_id: int, note_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     note = services.note_or_404(patient, note_id)
     record("treatment.note.view", patient_id=patient.id, object_type="note", object_id=note.id)
     db.session.commit()
@@ -287,7 +288,7 @@ def _conflict(note: Note, as_json: bool):
 @bp.route("/patients/<int:patient_id>/notes/<int:note_id>", methods=["POST"])
 @require("treatment.notes.write")
 def note_save(patient_id: int, note_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     note = services.note_or_404(patient, note_id)
     action = request.form.get("action", "save")
     if _locked(note):
@@ -341,7 +342,7 @@ def _keep_draft(note: Note, form) -> None:
 @bp.route("/patients/<int:patient_id>/notes/<int:note_id>/autosave", methods=["POST"])
 @require("treatment.notes.write")
 def note_autosave(patient_id: int, note_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     note = services.note_or_404(patient, note_id)
     if _locked(note):
         return _refuse_locked(note, "autosave")
@@ -429,7 +430,7 @@ def _sign_refused(note: Note, reason: str, sign_form, status: int):
 @bp.route("/patients/<int:patient_id>/notes/<int:note_id>/sign", methods=["GET", "POST"])
 @require("treatment.notes.write")
 def note_sign(patient_id: int, note_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     note = services.note_or_404(patient, note_id)
     if request.method == "GET":
         # A sign POST that arrived after the idle timeout was kept by the core with the
@@ -494,7 +495,7 @@ def note_sign(patient_id: int, note_id: int):
 @bp.route("/patients/<int:patient_id>/notes/<int:note_id>/addenda", methods=["GET", "POST"])
 @require("treatment.notes.write")
 def note_addendum(patient_id: int, note_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     note = services.note_or_404(patient, note_id)
     if request.method == "GET":
         # Reached after signing in again (the login's "next"): show the note.
@@ -537,7 +538,7 @@ def note_addendum(patient_id: int, note_id: int):
 @bp.route("/patients/<int:patient_id>/notes/<int:note_id>/error", methods=["GET", "POST"])
 @require("treatment.notes.write")
 def note_error(patient_id: int, note_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     note = services.note_or_404(patient, note_id)
     if request.method == "GET":
         # Reached after signing in again (the login's "next"): show the note.
@@ -569,7 +570,7 @@ def note_error(patient_id: int, note_id: int):
 @bp.route("/patients/<int:patient_id>/sessions")
 @require("treatment.sessions.view")
 def sessions(patient_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     notes = services.patient_notes(patient.id)
     record(
         "treatment.sessions.view",

@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.audit.service import record, record_and_commit, utcnow
 from clinic.extensions import db
+from clinic.patients.lookup import patient_or_404
 from clinic.permissions import require
 from plugins.treatment import services
 from plugins.treatment.domain import icd10
@@ -210,7 +211,7 @@ def _render_form(form, patient, plan, status=200):
 @bp.route("/patients/<int:patient_id>/plans/new", methods=["GET", "POST"])
 @require("treatment.plans.write")
 def plan_new(patient_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     form = plan_form_class(services.modalities())()
     if request.method == "GET" and not form.restored_from_draft:
         _fill_defaults(form)
@@ -245,7 +246,7 @@ def plan_new(patient_id: int):
 @bp.route("/patients/<int:patient_id>/plans/<int:plan_id>/edit", methods=["GET", "POST"])
 @require("treatment.plans.write")
 def plan_edit(patient_id: int, plan_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     plan = services.plan_or_404(patient, plan_id)
     if plan.status != "draft":
         record_and_commit(
@@ -344,7 +345,7 @@ def _render_plan(patient, plan, status_form=None, clearance_form=None, status=20
 @bp.route("/patients/<int:patient_id>/plans/<int:plan_id>")
 @require("treatment.plans.view")
 def plan_view(patient_id: int, plan_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     plan = services.plan_or_404(patient, plan_id)
     record("treatment.plan.view", patient_id=patient.id, object_type="plan", object_id=plan.id)
     db.session.commit()
@@ -354,7 +355,7 @@ def plan_view(patient_id: int, plan_id: int):
 @bp.route("/patients/<int:patient_id>/plans/<int:plan_id>/status", methods=["POST"])
 @require("treatment.plans.write")
 def plan_status(patient_id: int, plan_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     plan = services.plan_or_404(patient, plan_id)
     form = StatusForm()
     if not form.validate_on_submit():
@@ -397,7 +398,7 @@ def plan_status(patient_id: int, plan_id: int):
 @bp.route("/patients/<int:patient_id>/plans/<int:plan_id>/clearance", methods=["POST"])
 @require("treatment.plans.write")
 def plan_clearance(patient_id: int, plan_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     plan = services.plan_or_404(patient, plan_id)
     form = ClearanceForm()
     if plan.status != "draft":

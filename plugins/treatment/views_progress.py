@@ -8,6 +8,7 @@ from markupsafe import Markup
 from clinic.audit.service import record
 from clinic.charts import line_chart_svg
 from clinic.extensions import db
+from clinic.patients.lookup import patient_or_404
 from clinic.pdf import pdf_response
 from clinic.permissions import require
 from plugins.treatment import services
@@ -87,7 +88,7 @@ def progress_context(patient, plan) -> dict:
 @bp.route("/patients/<int:patient_id>/plans/<int:plan_id>/progress")
 @require("treatment.plans.view")
 def progress(patient_id: int, plan_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     plan = services.plan_or_404(patient, plan_id)
     context = progress_context(patient, plan)
     record("treatment.progress.view", patient_id=patient.id, object_type="plan", object_id=plan.id)
@@ -98,7 +99,7 @@ def progress(patient_id: int, plan_id: int):
 @bp.route("/patients/<int:patient_id>/plans/<int:plan_id>/progress.pdf")
 @require("treatment.plans.view")
 def progress_pdf(patient_id: int, plan_id: int):
-    patient = services.patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     plan = services.plan_or_404(patient, plan_id)
     context = progress_context(patient, plan)
     record(
