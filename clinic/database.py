@@ -52,3 +52,40 @@ def init_app(app: Flask) -> None:
         engine = db.engine
         if is_sqlite(engine):
             configure_sqlite(engine)
+
+
+def append_only_ddl(table: str, message: str) -> dict[str, tuple[str, ...]]:
+    """Trigger DDL, by dialect, that makes the database refuse UPDATE and DELETE on ``table``.
+
+    For records that must never change once written (audit events, submitted
+    answers, addenda).  Models attach it with :func:`run_after_create` and their
+    migration executes the same statements, so both paths build identical tables.
+    """
+    function = f"{table}_append_only"
+    return {
+        "sqlite": tuple(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} "
+            f"ON {table} BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            for action in ("UPDATE", "DELETE")
+        ),
+        "postgresql": (
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ "
+            f"BEGIN RAISE EXCEPTION '{message}'; END; $$ LANGUAGE plpgsql",
+            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+        ),
+    }
+
+
+def drop_append_only_ddl(table: str) -> dict[str, tuple[str, ...]]:
+    """What a downgrade runs after dropping ``table`` (SQLite drops triggers with it)."""
+    return {"postgresql": (f"DROP FUNCTION IF EXISTS {table}_append_only() CASCADE",)}
+
+
+def run_after_create(target, ddl: dict[str, tuple[str, ...]]) -> None:
+    """Run dialect-specific DDL once ``target`` (a Table or the MetaData) is created."""
+    from sqlalchemy import DDL
+
+    for dialect, statements in ddl.items():
+        for statement in statements:
+            event.listen(target, "after_create", DDL(statement).execute_if(dialect=dialect))

@@ -115,3 +115,35 @@ def test_upgrading_a_populated_database_keeps_every_row(app_factory, empty_datab
         assert heads <= applied
         db.session.remove()
         db.engine.dispose()
+
+
+def test_each_plugin_branch_downgrades_cleanly_and_upgrades_again(app_factory, empty_database_url):
+    from flask_migrate import downgrade
+    from sqlalchemy import inspect as sa_inspect
+
+    app = app_factory(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    branches = [
+        name
+        for name, loaded in app.extensions["clinic"].plugins.items()
+        if loaded.status == "enabled" and loaded.manifest.migrations
+    ]
+    with app.app_context():
+        upgrade()
+        for name in branches:
+            downgrade(revision=f"{name}@base")
+            tables = sa_inspect(db.engine).get_table_names()
+            assert not [t for t in tables if t.startswith(f"{name}_")], name
+            if db.engine.dialect.name == "postgresql":
+                leftovers = (
+                    db.session.execute(
+                        text("SELECT proname FROM pg_proc WHERE proname LIKE :p"), {"p": f"{name}%"}
+                    )
+                    .scalars()
+                    .all()
+                )
+                assert leftovers == [], f"{name} left trigger functions behind: {leftovers}"
+            db.session.commit()
+            upgrade()
+            assert any(t.startswith(f"{name}_") for t in sa_inspect(db.engine).get_table_names())
+        db.session.remove()
+        db.engine.dispose()

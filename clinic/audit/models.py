@@ -13,9 +13,11 @@ import datetime as dt
 import hashlib
 import json
 
-from sqlalchemy import DDL, DateTime, Integer, String, Text, event
+from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from clinic.database import append_only_ddl as database_append_only_ddl
+from clinic.database import run_after_create
 from clinic.extensions import db
 
 GENESIS_HASH = "0" * 64
@@ -61,25 +63,9 @@ class AuditEvent(db.Model):
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
-_SQLITE_TRIGGERS = (
-    "CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events "
-    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events "
-    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
-)
-_PG_TRIGGERS = (
-    "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'audit events are append-only'; END; $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events "
-    "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
-)
-
-
 def append_only_ddl() -> dict[str, tuple[str, ...]]:
     """Trigger DDL by dialect; used by the model (create_all) and the migration."""
-    return {"sqlite": _SQLITE_TRIGGERS, "postgresql": _PG_TRIGGERS}
+    return database_append_only_ddl("audit_events", "audit events are append-only")
 
 
-for _dialect, _statements in append_only_ddl().items():
-    for _sql in _statements:
-        event.listen(AuditEvent.__table__, "after_create", DDL(_sql).execute_if(dialect=_dialect))
+run_after_create(AuditEvent.__table__, append_only_ddl())

@@ -14,7 +14,6 @@ import json
 from typing import Any
 
 from sqlalchemy import (
-    DDL,
     Boolean,
     Date,
     DateTime,
@@ -23,10 +22,10 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from clinic import database
 from clinic.extensions import db
 
 
@@ -216,30 +215,15 @@ class IntakeWordingPack(db.Model):
 APPEND_ONLY_TABLES = ("intake_responses", "intake_findings", "intake_finding_reviews")
 
 
-def append_only_ddl() -> dict[str, dict[str, list[str]]]:
-    """Trigger DDL, by table then dialect, in creation order; used by the models
-    (create_all) and by the migration."""
-    function = (
-        "CREATE OR REPLACE FUNCTION intake_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'intake records are append-only'; END; $$ LANGUAGE plpgsql"
-    )
-    ddl: dict[str, dict[str, list[str]]] = {}
-    for table in APPEND_ONLY_TABLES:
-        sqlite = [
-            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} "
-            f"ON {table} BEGIN SELECT RAISE(ABORT, 'intake records are append-only'); END"
-            for action in ("UPDATE", "DELETE")
-        ]
-        postgres = [
-            function,
-            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION intake_append_only()",
-        ]
-        ddl[table] = {"sqlite": sqlite, "postgresql": postgres}
-    return ddl
+APPEND_ONLY_MESSAGE = "intake records are append-only"
+
+
+def append_only_ddl() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Trigger DDL, by table then dialect; used by the models (create_all) and the migration."""
+    return {
+        table: database.append_only_ddl(table, APPEND_ONLY_MESSAGE) for table in APPEND_ONLY_TABLES
+    }
 
 
 for _model in (IntakeResponse, IntakeFinding, IntakeFindingReview):
-    for _dialect, _statements in append_only_ddl()[_model.__tablename__].items():
-        for _sql in _statements:
-            event.listen(_model.__table__, "after_create", DDL(_sql).execute_if(dialect=_dialect))
+    database.run_after_create(_model.__table__, append_only_ddl()[_model.__tablename__])

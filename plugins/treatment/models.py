@@ -14,7 +14,6 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
-    DDL,
     JSON,
     Date,
     DateTime,
@@ -25,10 +24,10 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from clinic import database
 from clinic.extensions import db
 from plugins.treatment.domain.plans import plan_end_date
 
@@ -259,16 +258,6 @@ _SQLITE = (
     "BEFORE DELETE ON treatment_note_entries WHEN (SELECT signed_at FROM treatment_notes "
     "WHERE id = OLD.note_id) IS NOT NULL "
     f"BEGIN SELECT RAISE(ABORT, '{SIGNED}'); END",
-    "CREATE TRIGGER IF NOT EXISTS treatment_addenda_no_update BEFORE UPDATE ON treatment_addenda "
-    f"BEGIN SELECT RAISE(ABORT, '{INSERT_ONLY}'); END",
-    "CREATE TRIGGER IF NOT EXISTS treatment_addenda_no_delete BEFORE DELETE ON treatment_addenda "
-    f"BEGIN SELECT RAISE(ABORT, '{INSERT_ONLY}'); END",
-    "CREATE TRIGGER IF NOT EXISTS treatment_error_marks_no_update "
-    "BEFORE UPDATE ON treatment_error_marks "
-    f"BEGIN SELECT RAISE(ABORT, '{INSERT_ONLY}'); END",
-    "CREATE TRIGGER IF NOT EXISTS treatment_error_marks_no_delete "
-    "BEFORE DELETE ON treatment_error_marks "
-    f"BEGIN SELECT RAISE(ABORT, '{INSERT_ONLY}'); END",
 )
 
 _PG = (
@@ -289,22 +278,24 @@ _PG = (
     "CREATE TRIGGER treatment_note_entries_guard "
     "BEFORE INSERT OR UPDATE OR DELETE ON treatment_note_entries "
     "FOR EACH ROW EXECUTE FUNCTION treatment_note_entries_guard()",
-    "CREATE OR REPLACE FUNCTION treatment_insert_only() RETURNS trigger AS $$ BEGIN "
-    f"RAISE EXCEPTION '{INSERT_ONLY}'; END; $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER treatment_addenda_insert_only BEFORE UPDATE OR DELETE ON treatment_addenda "
-    "FOR EACH ROW EXECUTE FUNCTION treatment_insert_only()",
-    "CREATE TRIGGER treatment_error_marks_insert_only "
-    "BEFORE UPDATE OR DELETE ON treatment_error_marks "
-    "FOR EACH ROW EXECUTE FUNCTION treatment_insert_only()",
 )
 
 
+INSERT_ONLY_TABLES = ("treatment_addenda", "treatment_error_marks")
+
+
 def immutability_ddl() -> dict[str, tuple[str, ...]]:
-    """Trigger DDL by dialect, used by create_all (below) and by the migration."""
-    return {"sqlite": _SQLITE, "postgresql": _PG}
+    """Trigger DDL by dialect, used by create_all (below) and by the migration.
+
+    Signed notes and their entries get guards of their own (a draft may still change);
+    addenda and error marks are plain append-only tables.
+    """
+    ddl = {"sqlite": _SQLITE, "postgresql": _PG}
+    for table in INSERT_ONLY_TABLES:
+        for dialect, statements in database.append_only_ddl(table, INSERT_ONLY).items():
+            ddl[dialect] = ddl[dialect] + statements
+    return ddl
 
 
 # Attached to the metadata, so create_all runs them once every table they name exists.
-for _dialect, _statements in immutability_ddl().items():
-    for _sql in _statements:
-        event.listen(db.metadata, "after_create", DDL(_sql).execute_if(dialect=_dialect))
+database.run_after_create(db.metadata, immutability_ddl())

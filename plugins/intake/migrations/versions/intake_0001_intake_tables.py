@@ -173,5 +173,9 @@ def downgrade():
     op.drop_table('intake_runs')
     op.drop_table('intake_packets')
     # ### end Alembic commands ###
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS intake_append_only()")
+    from clinic.database import drop_append_only_ddl
+    from plugins.intake.models import APPEND_ONLY_TABLES
+
+    for table in APPEND_ONLY_TABLES:
+        for statement in drop_append_only_ddl(table).get(op.get_bind().dialect.name, ()):
+            op.execute(statement)
