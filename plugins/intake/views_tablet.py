@@ -2,8 +2,10 @@
 
 Every request proves three things before anything is shown: the token's hash names an
 open, unexpired run for the patient in the URL, and this browser is the device that
-first opened it (a signed cookie holding a nonce whose hash the run keeps).  Every
-refusal is audited.  Tablet pages use a layout with no navigation and no links out.
+claimed it (a signed cookie holding a nonce whose hash the run keeps).  The claim is
+made by pressing "Start" (a POST), never by merely loading the link, so a link
+preview or prefetch cannot lock out the real tablet.  Every refusal is audited.
+Tablet pages use a layout with no navigation and no links out.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ DEVICE_COOKIE = "intake_device"
 TABLET_USER = "patient (tablet)"
 AUDIT_AS_TABLET = {"username": TABLET_USER}
 LAYOUT = "intake/tablet_layout.html"
+
+
+class NotClaimed(Exception):
+    """The token is good but no device has pressed "Start" yet."""
+
+    def __init__(self, run: IntakeRun):
+        super().__init__("not claimed yet")
+        self.run = run
 
 
 class TabletRefused(Exception):
@@ -70,8 +80,8 @@ def _refuse(reason: str, run: IntakeRun | None, patient_id: int | None = None):
     )
 
 
-def _check(patient_id: int, token: str) -> tuple[IntakeRun, str | None]:
-    """Return the run and, when this device must be bound now, the new nonce."""
+def _check(patient_id: int, token: str, *, claim: bool = False) -> tuple[IntakeRun, str | None]:
+    """Return the run and, when this device claims it now, the new nonce."""
     if len(token) > 100:
         raise TabletRefused("unknown token")
     run = db.session.scalars(
@@ -86,6 +96,8 @@ def _check(patient_id: int, token: str) -> tuple[IntakeRun, str | None]:
     if run.expires_at is None or run.expires_at < utcnow():
         raise TabletRefused("token expired", run)
     if run.device_hash is None:
+        if not claim:
+            raise NotClaimed(run)
         nonce = secrets.token_urlsafe(24)
         run.device_hash = services.digest(nonce)
         run.opened_at = utcnow()
@@ -124,9 +136,18 @@ def tablet_flow(patient_id: int, token: str) -> runner.Flow:
     )
 
 
-def _guarded(patient_id: int, token: str, handler):
+def _guarded(patient_id: int, token: str, handler, *, claim: bool = False, unclaimed=None):
+    """Run ``handler(run, patient)`` for the device holding the token.
+
+    Before any device has claimed the token, ``unclaimed(run, patient)`` answers
+    instead (the welcome page); without it the browser is sent to that page.
+    """
     try:
-        run, nonce = _check(patient_id, token)
+        run, nonce = _check(patient_id, token, claim=claim)
+    except NotClaimed as waiting:
+        if unclaimed is None:
+            return redirect(url_for("intake.tablet_start", patient_id=patient_id, token=token))
+        return unclaimed(waiting.run, db.session.get(Patient, waiting.run.patient_id))
     except TabletRefused as refused:
         return _refuse(refused.reason, refused.run, patient_id)
     if nonce is not None:
@@ -181,20 +202,32 @@ def tablet_code():
     )
 
 
-@bp.route("/tablet/p<int:patient_id>/<token>/")
+@bp.route("/tablet/p<int:patient_id>/<token>/", methods=["GET", "POST"])
 @public
 def tablet_start(patient_id: int, token: str):
-    def show(run, patient):
+    first_url = url_for("intake.tablet_page", patient_id=patient_id, token=token, n=0)
+
+    def show(run, patient, *, claimed: bool):
         return render_template(
             "intake/tablet_start.html",
             layout=LAYOUT,
             run=run,
+            claimed=claimed,
+            form=ClinicForm(),
             first_name=patient.first_name,
-            first_url=url_for("intake.tablet_page", patient_id=patient_id, token=token, n=0),
+            first_url=first_url,
             steps=[services.step_title(s) for s in run.step_ids],
         )
 
-    return _guarded(patient_id, token, show)
+    if request.method == "POST":
+        # Pressing "Start" binds this device to the packet (CSRF-checked by the core).
+        return _guarded(patient_id, token, lambda run, patient: redirect(first_url), claim=True)
+    return _guarded(
+        patient_id,
+        token,
+        lambda run, patient: show(run, patient, claimed=True),
+        unclaimed=lambda run, patient: show(run, patient, claimed=False),
+    )
 
 
 @bp.route("/tablet/p<int:patient_id>/<token>/page/<int:n>", methods=["GET", "POST"])

@@ -1,8 +1,8 @@
 """The intake plugin's rows of the route-permission table (see tests/test_route_policy.py).
 
 Tablet routes are public and check the hand-over token themselves: the first client
-to open the token (the anonymous probe) is bound to it; every other browser is
-refused with 403.
+to press Start (the anonymous probe) is bound to it; every other browser is refused
+with 403.
 """
 
 from __future__ import annotations
@@ -128,7 +128,18 @@ RULES = [
         billing=422,
         admin=422,
     ),
-    RouteRule("intake.tablet_start", "GET", **_BOUND),
+    # Loading the link claims nothing (everyone sees the welcome page until someone
+    # presses Start); the first to POST Start (the anonymous probe) holds the packet.
+    RouteRule("intake.tablet_start", "GET", **_PUBLIC),
+    RouteRule(
+        "intake.tablet_start",
+        "POST",
+        anon=302,
+        front_desk=403,
+        therapist=403,
+        billing=403,
+        admin=403,
+    ),
     RouteRule("intake.tablet_page", "GET", **_BOUND),
     RouteRule(
         "intake.tablet_page",

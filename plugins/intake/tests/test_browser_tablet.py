@@ -56,7 +56,7 @@ def test_tablet_path_new_back_pain_patient(browser_page, live_server):
     expect(page.get_by_role("heading", name="Welcome, Robin")).to_be_visible()
     assert page.locator("header").count() == 0
     start_url = page.url
-    page.get_by_role("link", name="Start").click()
+    page.get_by_role("button", name="Start", exact=True).click()
 
     # Health history: one warning sign (saddle numbness), everything else "No".
     group(page, "Do you have numbness or tingling between your legs").get_by_label("Yes").check()

@@ -31,6 +31,15 @@ def hand_over(client, patient, packet="followup"):
     return location, match.group(2)
 
 
+def claim(client, url):
+    """Open the hand-over link and press "Start", as the patient does on the tablet."""
+    welcome = client.get(url)
+    assert welcome.status_code == 200, welcome.status_code
+    started = client.post_form(url)
+    assert started.status_code == 302, started.status_code
+    return welcome
+
+
 def start_other(client, patient, packet="followup"):
     response = client.post_form(
         f"/intake/patients/{patient.id}/runs", {"packet": packet, "mode": "other"}
@@ -52,8 +61,7 @@ def test_hand_over_signs_staff_out_and_tablet_completes_packet_once(signed_in, a
     # The staff session on this browser is over.
     assert "/auth/login" in client.get("/patients/").headers.get("Location", "")
 
-    start = client.get(start_url)
-    assert start.status_code == 200
+    start = claim(client, start_url)
     assert patient.first_name in start.text
     assert patient.last_name not in start.text
     assert "<nav" not in start.text.replace('<nav class="steps"', "")
@@ -91,7 +99,7 @@ def test_second_device_is_refused_and_audited(app, signed_in):
     patient = make_patient()
     url, _code = start_other(staff, patient)
     tablet = app.test_client()
-    assert tablet.get(url).status_code == 200
+    claim(tablet, url)
     assert tablet.get(url + "page/0").status_code == 200
     intruder = app.test_client()
     assert intruder.get(url).status_code == 403
@@ -106,7 +114,7 @@ def test_short_code_opens_packet_once_and_binds_the_tablet(app, signed_in):
     tablet = app.test_client()
     opened = tablet.post_form("/intake/tablet/", {"code": code.lower()})
     assert opened.status_code == 302
-    assert tablet.get(opened.headers["Location"]).status_code == 200
+    claim(tablet, opened.headers["Location"])
     again = app.test_client().post_form("/intake/tablet/", {"code": code})
     assert again.status_code == 422
     assert "does not work" in again.text
@@ -143,7 +151,7 @@ def test_progress_is_saved_per_page_and_survives_a_new_request(app, signed_in):
     patient = make_patient()
     url, _code = start_other(staff, patient)
     tablet = app.test_client()
-    tablet.get(url)
+    claim(tablet, url)
     saved = tablet.post_form(url + "page/0", {"q-nprs__now": "7"})
     assert saved.status_code == 302
     run = db.session.scalars(select(IntakeRun).where(IntakeRun.patient_id == patient.id)).one()
@@ -183,7 +191,7 @@ def test_open_packet_continues_on_a_new_tablet_keeping_answers(app, signed_in):
     patient = make_patient()
     url, _code = start_other(staff, patient)
     first_tablet = app.test_client()
-    first_tablet.get(url)
+    claim(first_tablet, url)
     assert first_tablet.post_form(url + "page/0", {"q-nprs__now": "3"}).status_code == 302
     run = db.session.scalars(select(IntakeRun).where(IntakeRun.patient_id == patient.id)).one()
     moved = staff.post_form(f"/intake/patients/{patient.id}/runs/{run.id}/tablet")
@@ -193,6 +201,7 @@ def test_open_packet_continues_on_a_new_tablet_keeping_answers(app, signed_in):
     assert new_url != url
     assert first_tablet.get(url).status_code == 404  # the old token is gone
     second_tablet = app.test_client()
+    claim(second_tablet, new_url)
     assert 'value="3" checked' in second_tablet.get(new_url + "page/0").text
 
 
@@ -211,3 +220,19 @@ def test_token_lifetime_is_a_setting(app_factory, monkeypatch):
         lifetime = run.expires_at - run.started_at
         assert dt.timedelta(minutes=4) < lifetime <= dt.timedelta(minutes=5, seconds=5)
         db.session.rollback()
+
+
+def test_loading_the_link_does_not_claim_the_token(app, signed_in):
+    """A link preview or prefetch must not lock the real tablet out: only "Start" claims."""
+    staff, _user = signed_in("front-desk")
+    patient = make_patient()
+    url, _code = start_other(staff, patient)
+    preview = app.test_client()
+    assert preview.get(url).status_code == 200
+    assert preview.get(url + "page/0").headers["Location"].endswith(url)
+    run = db.session.scalars(select(IntakeRun).where(IntakeRun.patient_id == patient.id)).one()
+    assert run.device_hash is None
+    tablet = app.test_client()
+    claim(tablet, url)
+    assert tablet.get(url + "page/0").status_code == 200
+    assert preview.get(url).status_code == 403  # now someone else's packet
