@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
+from clinic.audit.service import record
 from clinic.extensions import db
 from clinic.patients.lookup import patient_record_or_404
 from clinic.patients.models import Patient
@@ -44,6 +45,18 @@ def safety_flags(patient: Patient) -> list:
 def default_values(spec: ModalitySpec, *, plan: bool = False) -> dict[str, Any]:
     """Prefill values for a new entry (or plan parameters), settings applied."""
     return entry_defaults(spec, settings(), plan=plan)
+
+
+def record_heat_overrides(patient: Patient, object_type: str, object_id: int, overrides) -> None:
+    """Audit each written reason for applying heat over a contraindicated region."""
+    for text in overrides:
+        record(
+            "treatment.heat_override",
+            patient_id=patient.id,
+            object_type=object_type,
+            object_id=object_id,
+            detail=text,
+        )
 
 
 def plan_or_404(patient: Patient, plan_id: int) -> Plan:

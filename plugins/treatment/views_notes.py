@@ -319,14 +319,7 @@ def note_save(patient_id: int, note_id: int):
     except StaleDataError:
         return _conflict(note, as_json=False)
     record("treatment.note.update", patient_id=patient.id, object_type="note", object_id=note.id)
-    for text in checked.overrides:
-        record(
-            "treatment.heat_override",
-            patient_id=patient.id,
-            object_type="note",
-            object_id=note.id,
-            detail=text,
-        )
+    services.record_heat_overrides(patient, "note", note.id, checked.overrides)
     db.session.commit()
     flash("Saved.", "success")
     for warning in checked.warnings:

@@ -228,14 +228,7 @@ def plan_new(patient_id: int):
                 object_type="plan",
                 object_id=plan.id,
             )
-            for text in overrides:
-                record(
-                    "treatment.heat_override",
-                    patient_id=patient.id,
-                    object_type="plan",
-                    object_id=plan.id,
-                    detail=text,
-                )
+            services.record_heat_overrides(patient, "plan", plan.id, overrides)
             db.session.commit()
             flash("Treatment plan saved as a draft.", "success")
             return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
@@ -305,14 +298,7 @@ def plan_edit(patient_id: int, plan_id: int):
                 object_type="plan",
                 object_id=plan.id,
             )
-            for text in overrides:
-                record(
-                    "treatment.heat_override",
-                    patient_id=patient.id,
-                    object_type="plan",
-                    object_id=plan.id,
-                    detail=text,
-                )
+            services.record_heat_overrides(patient, "plan", plan.id, overrides)
             db.session.commit()
             flash("Plan saved.", "success")
             return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
