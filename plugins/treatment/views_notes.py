@@ -508,12 +508,7 @@ def note_addendum(patient_id: int, note_id: int):
     ):
         # The same addendum again within moments: a double click, already stored.
         return redirect(_note_url(note))
-    addendum = Addendum(
-        note_id=note.id,
-        author_id=current_user.id,
-        reason=form.reason.data.strip(),
-        text=form.text.data.strip(),
-    )
+    addendum = Addendum(note_id=note.id, author_id=current_user.id, reason=reason, text=body)
     db.session.add(addendum)
     db.session.flush()
     record(
