@@ -16,6 +16,7 @@ from alembic import context
 from flask import current_app
 
 from clinic.plugins import migration_filter
+from clinic.revisions import without_implied
 
 config = context.config
 if config.config_file_name:
@@ -42,7 +43,7 @@ def _upgrade_enabled_heads_when_head_requested() -> dict:
     if destination != "head" or fn is None or getattr(fn, "__name__", "") != "upgrade":
         return {}
     script = env.script
-    targets = _without_implied(script, config.attributes.get("clinic_upgrade_targets") or ())
+    targets = without_implied(script, config.attributes.get("clinic_upgrade_targets") or ())
     if not targets:
         return {}
 
@@ -50,29 +51,6 @@ def _upgrade_enabled_heads_when_head_requested() -> dict:
         return script._upgrade_revs(targets, rev)
 
     return {"fn": upgrade_enabled}
-
-
-def _ancestors(script, revision_id: str) -> set[str]:
-    """Every revision below ``revision_id``, following down_revision and depends_on."""
-    seen: set[str] = set()
-    stack = [revision_id]
-    while stack:
-        revision = script.get_revision(stack.pop())
-        if revision is None:
-            continue
-        for parent in (revision.down_revision, revision.dependencies):
-            for rid in (parent,) if isinstance(parent, str) else (parent or ()):
-                if rid not in seen:
-                    seen.add(rid)
-                    stack.append(rid)
-    return seen
-
-
-def _without_implied(script, targets) -> tuple[str, ...]:
-    """Drop targets another target already brings along (Alembic refuses overlaps)."""
-    resolved = {t: script.get_revision(t).revision for t in targets}
-    below = set().union(*(_ancestors(script, rid) for rid in resolved.values()))
-    return tuple(t for t, rid in resolved.items() if rid not in below)
 
 
 def run_migrations_offline():

@@ -17,6 +17,7 @@ from clinic.audit.service import record, verify_chain
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.plugins import migration_filter
+from clinic.revisions import ancestors
 from clinic.testing import make_patient, make_user, test_database_url
 
 
@@ -67,18 +68,7 @@ def _heads_applied(app) -> tuple[set, set]:
     script = ScriptDirectory.from_config(config)
     with db.engine.connect() as connection:
         recorded = set(MigrationContext.configure(connection).get_current_heads())
-    applied: set[str] = set()
-    stack = list(recorded)
-    while stack:
-        revision = script.get_revision(stack.pop())
-        if revision is None or revision.revision in applied:
-            continue
-        applied.add(revision.revision)
-        for parent in (revision.down_revision, revision.dependencies):
-            if isinstance(parent, str):
-                stack.append(parent)
-            elif parent:
-                stack.extend(parent)
+    applied = set(recorded).union(*(ancestors(script, rid) for rid in recorded))
     targets = {script.get_revision(t).revision for t in config.attributes["clinic_upgrade_targets"]}
     return applied, targets
 
