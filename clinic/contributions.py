@@ -104,9 +104,14 @@ class SafetyFlag:
     """A clinical safety finding about a patient (e.g. from an intake screen).
 
     ``kind`` is one of ``red_flag``, ``absolute``, ``local``, ``relative``, ``heat``,
-    ``pressure``, ``precaution``.  ``regions`` holds body-region codes from
-    :mod:`clinic.anatomy` the finding applies to (empty = whole body).  ``resolved`` is
-    True once a clinician has reviewed it or physician clearance is on file.
+    ``heat_check`` (heat only after a documented sensation test), ``pressure``,
+    ``precaution``.  ``regions`` holds body-region codes from :mod:`clinic.anatomy`
+    the finding applies to (empty = whole body).  ``reviewed`` is True once a clinician
+    has reviewed the finding (and, for an emergency, recorded the action taken);
+    ``cleared`` once a clinician has cleared this one finding with a reason (an
+    emergency is never cleared, only reviewed).  ``finding_id`` identifies the finding
+    in its source plugin, and ``link_endpoint``/``link_values`` point at the page where
+    a clinician reviews or clears it.
     """
 
     code: str
@@ -118,10 +123,26 @@ class SafetyFlag:
     reviewed: bool = False
     cleared: bool = False
     source: str = ""
+    finding_id: str = ""
+    link_endpoint: str | None = None
+    link_values: dict[str, Any] = field(default_factory=dict)
 
     @property
     def resolved(self) -> bool:
         return self.reviewed or self.cleared
+
+    @property
+    def blocks_treatment(self) -> bool:
+        """True while this finding must stop a session note from being signed.
+
+        An emergency or red flag blocks until reviewed; an absolute contraindication
+        until cleared.  Other kinds restrict what is done, not whether to treat.
+        """
+        if self.emergency or self.kind == "red_flag":
+            return not self.reviewed
+        if self.kind == "absolute":
+            return not self.cleared
+        return False
 
 
 @dataclass(frozen=True)

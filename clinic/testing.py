@@ -25,6 +25,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import inspect, text
 
 from clinic import create_app
+from clinic.auth.models import FormDraft, StaffSession  # noqa: F401 -- for plugin tests
 from clinic.extensions import db
 
 TEST_PASSWORD = "quiet-harbour-lantern-42"  # noqa: S105 -- throwaway test accounts only
@@ -170,7 +171,7 @@ def login(client: ClinicClient, user, password: str = TEST_PASSWORD):
 
 def fast_login(client: ClinicClient, user) -> None:
     """Give ``client`` a valid server-side session for ``user`` without the login form."""
-    from clinic.auth.models import StaffSession, token_digest
+    from clinic.auth.models import token_digest
 
     token = StaffSession.new_token()
     db.session.add(StaffSession(token_hash=token_digest(token), user_id=user.id))

@@ -8,7 +8,6 @@ half-done first so a refusal can never commit a partial write.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import select, text
 
 from clinic.audit.models import GENESIS_HASH, AuditEvent
+from clinic.clock import utcnow
 from clinic.extensions import db
 
 # Arbitrary constant naming the PostgreSQL advisory lock that serialises appends.
@@ -26,10 +26,6 @@ _PG_CHAIN_LOCK = 7_346_001
 
 class UndeclaredAuditEvent(ValueError):
     pass
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def declared_event_types() -> dict[str, str]:

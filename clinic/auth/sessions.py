@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from clinic.audit.service import record
 from clinic.auth.models import FormDraft, StaffSession, User, token_digest
+from clinic.clock import utcnow
 from clinic.extensions import db, login_manager
 
 # Fields never kept in a draft: secrets must not be stored, and re-typing them is cheap.
@@ -21,10 +22,6 @@ _SECRET_FIELD = re.compile(r"pass|pwd|secret|token|otp|pin$", re.IGNORECASE)
 
 # last_seen is written at most this often, so a page full of requests costs one write.
 _TOUCH_EVERY = dt.timedelta(seconds=20)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def idle_limit() -> dt.timedelta:

@@ -9,6 +9,7 @@ import unicodedata
 from sqlalchemy import Date, DateTime, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from clinic.clock import utcnow as _utcnow
 from clinic.extensions import db
 
 
@@ -20,10 +21,6 @@ def fold(text: str) -> str:
 
 def digits(text: str) -> str:
     return re.sub(r"\D", "", text or "")
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 SEX_CHOICES = [

@@ -3,8 +3,7 @@ red flags and contraindications raised to the therapist before the first session
 
 from pathlib import Path
 
-from clinic.permissions import FRONT_DESK, THERAPIST, Permission
-from clinic.plugins import PluginManifest
+from clinic.api import FRONT_DESK, THERAPIST, Permission, PluginManifest
 from plugins.intake import hooks
 from plugins.intake.views import bp
 

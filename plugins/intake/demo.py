@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from clinic.extensions import db
+from clinic.api import db
 from plugins.intake import painmap, services
 from plugins.intake.instruments import get, validate
 from plugins.intake.models import IntakeResponse, IntakeRun
@@ -48,7 +48,7 @@ PAIN_PATTERNS = (
 def _staff():
     from sqlalchemy import select
 
-    from clinic.auth.models import User
+    from clinic.api import User
 
     return db.session.scalars(
         select(User).where(User.role.in_(("front-desk", "admin"))).order_by(User.id)

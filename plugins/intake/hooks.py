@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clinic.contributions import (
+from clinic.api import (
     AuditEventType,
     ChartPanel,
     NavItem,
@@ -10,8 +10,8 @@ from clinic.contributions import (
     PatientAlert,
     SafetyFlag,
     SummaryFact,
+    hookimpl,
 )
-from clinic.hookspecs import hookimpl
 
 EVENTS = {
     "intake.list_view": "Opened the list of open intake packets",

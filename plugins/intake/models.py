@@ -25,12 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic import database
-from clinic.extensions import db
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+from clinic.api import append_only_ddl as table_append_only_ddl
+from clinic.api import db, run_after_create, utcnow
 
 
 class IntakePacket(db.Model):
@@ -221,9 +217,9 @@ APPEND_ONLY_MESSAGE = "intake records are append-only"
 def append_only_ddl() -> dict[str, dict[str, tuple[str, ...]]]:
     """Trigger DDL, by table then dialect; used by the models (create_all) and the migration."""
     return {
-        table: database.append_only_ddl(table, APPEND_ONLY_MESSAGE) for table in APPEND_ONLY_TABLES
+        table: table_append_only_ddl(table, APPEND_ONLY_MESSAGE) for table in APPEND_ONLY_TABLES
     }
 
 
 for _model in (IntakeResponse, IntakeFinding, IntakeFindingReview):
-    database.run_after_create(_model.__table__, append_only_ddl()[_model.__tablename__])
+    run_after_create(_model.__table__, append_only_ddl()[_model.__tablename__])

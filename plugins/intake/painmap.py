@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from clinic.anatomy import BODY_REGIONS, REGIONS_BY_CODE
+from clinic.api.pure import BODY_REGIONS, REGIONS_BY_CODE
 
 VERSION = "1"
 MAX_RATING = 10

@@ -9,7 +9,7 @@ from flask import render_template
 from flask_login import current_user
 from markupsafe import Markup
 
-from clinic.charts import line_chart_svg
+from clinic.api import line_chart_svg
 from plugins.intake import painmap, queries, services
 from plugins.intake.instruments import get as get_definition
 from plugins.intake.models import IntakeResponse

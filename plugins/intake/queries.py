@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from clinic.extensions import db
+from clinic.api import db
 from plugins.intake.models import IntakeFinding, IntakeResponse, IntakeRun
 from plugins.intake.packets import PAIN_DIAGRAM
 

@@ -13,10 +13,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from clinic.anatomy import BODY_REGIONS
-from clinic.audit.service import record_and_commit
-from clinic.extensions import db
-from clinic.forms import ClinicForm, take_draft
+from clinic.api import BODY_REGIONS, ClinicForm, db, record_and_commit, take_draft
 from plugins.intake import painmap, services
 from plugins.intake.instruments import get as get_definition
 from plugins.intake.instruments.engine import ResponseError
@@ -211,7 +208,7 @@ def review_rows(run: IntakeRun) -> list[dict]:
 
 
 def painmap_label(code: str) -> str:
-    from clinic.anatomy import region_label
+    from clinic.api import region_label
 
     return region_label(code)
 
@@ -248,7 +245,7 @@ def answer_text(item, value, texts: dict[str, str] | None = None) -> str:
 def item_label(step: str, item_id: str) -> str:
     """The words a person sees for an item (pack wording when loaded)."""
     if not step or not item_id or step == PAIN_DIAGRAM:
-        from clinic.anatomy import region_label
+        from clinic.api import region_label
 
         return region_label(item_id) if item_id else ""
     defn = get_definition(step)

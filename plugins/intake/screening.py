@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from clinic.anatomy import region_label
+from clinic.api.pure import region_label
 from plugins.intake.instruments import ResponseError, get, validate
 
 __all__ = ["KINDS", "Finding", "ResponseError", "age_in_years", "evaluate"]

@@ -14,8 +14,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from clinic.audit.service import record
-from clinic.extensions import db
+from clinic.api import db, record
+from clinic.api import setting as clinic_setting
 from plugins.intake import painmap
 from plugins.intake.instruments import all_definitions
 from plugins.intake.instruments import get as get_definition
@@ -38,7 +38,7 @@ CODE_LENGTH = 8
 
 
 def setting(key: str) -> Any:
-    return current_app.extensions["clinic"].setting("intake", key)
+    return clinic_setting(f"intake.{key}")
 
 
 def digest(secret: str) -> str:

@@ -13,16 +13,21 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import select
 from wtforms import RadioField, SelectField
 
-from clinic.audit.service import record, record_and_commit
-from clinic.auth.models import StaffSession, token_digest
-from clinic.extensions import db
-from clinic.forms import ClinicForm, choices
-from clinic.patients.lookup import patient_or_404, patient_record_or_404
-from clinic.patients.models import Patient
-from clinic.permissions import require
+from clinic.api import (
+    ClinicForm,
+    Patient,
+    choices,
+    db,
+    end_current_staff_session,
+    patient_or_404,
+    patient_record_or_404,
+    record,
+    record_and_commit,
+    require,
+)
 from plugins.intake import queries, runner, services
 from plugins.intake.models import IntakeRun, utcnow
 
@@ -156,14 +161,7 @@ def start(patient_id: int):
 
 def end_this_staff_session() -> None:
     """Revoke only the session of this browser, so the tablet carries no staff login."""
-    token = getattr(current_user, "session_token", None)
-    if token:
-        db.session.execute(
-            update(StaffSession)
-            .where(StaffSession.token_hash == token_digest(token))
-            .values(revoked_at=utcnow())
-        )
-    record("auth.logout", detail={"reason": "intake tablet hand-over"})
+    end_current_staff_session("intake tablet hand-over")
 
 
 @bp.route("/patients/<int:patient_id>/runs/<int:run_id>/handover")

@@ -11,10 +11,7 @@ from sqlalchemy import select, update
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 
-from clinic.audit.service import record, record_and_commit
-from clinic.extensions import db
-from clinic.forms import ClinicForm, choices
-from clinic.permissions import require
+from clinic.api import ClinicForm, choices, db, record, record_and_commit, require
 from plugins.intake import services
 from plugins.intake.instruments import all_definitions
 from plugins.intake.models import IntakePacket, IntakeWordingPack, utcnow

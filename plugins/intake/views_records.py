@@ -11,11 +11,7 @@ from flask_login import current_user
 from wtforms import DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from clinic.audit.service import record, record_and_commit
-from clinic.extensions import db
-from clinic.forms import ClinicForm, choices
-from clinic.pdf import pdf_response
-from clinic.permissions import require
+from clinic.api import ClinicForm, choices, db, pdf_response, record, record_and_commit, require
 from plugins.intake import fhir, painmap, queries, runner, services
 from plugins.intake.instruments import UnknownInstrument
 from plugins.intake.instruments import get as get_definition
@@ -79,7 +75,7 @@ def response_detail(patient_id: int, response_id: int):
 
 
 def painmap_label(code: str) -> str:
-    from clinic.anatomy import region_label
+    from clinic.api import region_label
 
     return region_label(code)
 

@@ -16,11 +16,7 @@ from flask import current_app, make_response, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from clinic.audit.service import record_and_commit
-from clinic.extensions import db
-from clinic.forms import ClinicForm
-from clinic.patients.models import Patient
-from clinic.permissions import public
+from clinic.api import ClinicForm, Patient, db, public, record_and_commit
 from plugins.intake import runner, services
 from plugins.intake.models import IntakeRun, utcnow
 from plugins.intake.views import bp

@@ -8,8 +8,7 @@ a registry (the ``treatment_modalities`` hook), so another plugin can add its ow
 
 from pathlib import Path
 
-from clinic.permissions import BILLING, FRONT_DESK, THERAPIST, Permission
-from clinic.plugins import PluginManifest
+from clinic.api import BILLING, FRONT_DESK, THERAPIST, Permission, PluginManifest
 from plugins.treatment import hooks, hookspecs
 from plugins.treatment.domain.builtin import SETTINGS_DEFAULTS
 from plugins.treatment.views import bp

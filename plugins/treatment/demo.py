@@ -7,7 +7,7 @@ import secrets
 
 from sqlalchemy import select
 
-from clinic.extensions import db
+from clinic.api import db
 from plugins.treatment.domain.hashing import content_hash
 from plugins.treatment.models import Note, NoteEntry, Plan, PlanGoal, PlanModality, utcnow
 
@@ -17,7 +17,7 @@ POINTS = ("pl5", "pl4", "lower_pole_l5", "quadratus_lumborum", "piriformis")
 
 def add_history(patient, rng) -> None:
     """About one patient in three gets an active plan with a few signed sessions."""
-    from clinic.auth.models import User
+    from clinic.api import User
     from plugins.treatment.notes import content
 
     if rng.random() > 0.35:

@@ -21,8 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from clinic.anatomy import BODY_REGIONS
-from clinic.forms import ClinicForm
+from clinic.api import BODY_REGIONS, ClinicForm
 from plugins.treatment.domain.modalities import FieldSpec, ModalitySpec
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user
 
-from clinic.contributions import (
+from clinic.api import (
     AuditEventType,
     BillableService,
     ChartPanel,
     NavItem,
     PatientAlert,
     SummaryFact,
+    hookimpl,
+    user_can,
 )
-from clinic.hookspecs import hookimpl
-from clinic.permissions import user_can
 from plugins.treatment.domain.builtin import BUILTIN
 
 EVENTS = (
@@ -69,7 +69,7 @@ def patient_chart_panels(patient):
     def render_plans():
         from sqlalchemy import select
 
-        from clinic.extensions import db
+        from clinic.api import db
         from plugins.treatment.models import Plan
 
         plans = db.session.scalars(
@@ -153,7 +153,7 @@ def patient_alerts(patient):
     """Re-evaluation due and plan of care ending, for each active plan."""
     from sqlalchemy import select
 
-    from clinic.extensions import db
+    from clinic.api import db
     from plugins.treatment import services
     from plugins.treatment.domain.plans import plan_end_near, reeval_due
     from plugins.treatment.models import Plan

@@ -6,7 +6,7 @@ Registered through ``PluginManifest.hookspecs``; implement them with
 
 from __future__ import annotations
 
-from clinic.hookspecs import hookspec
+from clinic.api.pure import hookspec
 
 
 @hookspec

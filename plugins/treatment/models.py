@@ -27,15 +27,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic import database
-from clinic.extensions import db
+from clinic.api import append_only_ddl, db, run_after_create, utcnow
 from plugins.treatment.domain.plans import plan_end_date
 
 PLAN_STATUSES = ("draft", "active", "completed", "discontinued")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Plan(db.Model):
@@ -292,10 +287,10 @@ def immutability_ddl() -> dict[str, tuple[str, ...]]:
     """
     ddl = {"sqlite": _SQLITE, "postgresql": _PG}
     for table in INSERT_ONLY_TABLES:
-        for dialect, statements in database.append_only_ddl(table, INSERT_ONLY).items():
+        for dialect, statements in append_only_ddl(table, INSERT_ONLY).items():
             ddl[dialect] = ddl[dialect] + statements
     return ddl
 
 
 # Attached to the metadata, so create_all runs them once every table they name exists.
-database.run_after_create(db.metadata, immutability_ddl())
+run_after_create(db.metadata, immutability_ddl())

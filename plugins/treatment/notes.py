@@ -9,7 +9,7 @@ from flask import flash, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from clinic.forms import take_draft
+from clinic.api import collect, take_draft
 from plugins.treatment import services
 from plugins.treatment.domain.modalities import (
     EntryError,
@@ -55,7 +55,7 @@ def entry_specs(note: Note) -> list[tuple[NoteEntry, ModalitySpec]]:
 def build_form(note: Note, **kwargs):
     cls = note_form_class([(e.id, spec) for e, spec in entry_specs(note)])
     form = cls(**kwargs)
-    handouts = services.clinic_registry().collect(
+    handouts = collect(
         "handout_sections", patient=note.patient, context={"modalities": modality_keys(note)}
     )
     form.home_care.choices = choices((h.id, h.title) for h in handouts)

@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic.audit.service import record
-from clinic.extensions import db
-from clinic.patients.lookup import patient_record_or_404
-from clinic.patients.models import Patient
+from clinic.api import Patient, collect, db, patient_record_or_404, record
+from clinic.api import setting as clinic_setting
 from plugins.treatment.domain.builtin import SETTINGS_DEFAULTS
 from plugins.treatment.domain.modalities import ModalitySpec, entry_defaults, registry
 from plugins.treatment.models import Note, Plan
@@ -21,12 +18,8 @@ from plugins.treatment.models import Note, Plan
 NAME = "treatment"
 
 
-def clinic_registry():
-    return current_app.extensions["clinic"]
-
-
 def setting(key: str) -> Any:
-    return clinic_registry().setting(NAME, key)
+    return clinic_setting(f"{NAME}.{key}")
 
 
 def settings() -> dict[str, Any]:
@@ -35,11 +28,11 @@ def settings() -> dict[str, Any]:
 
 def modalities() -> dict[str, ModalitySpec]:
     """Every modality registered through the ``treatment_modalities`` hook, by key."""
-    return registry(clinic_registry().collect("treatment_modalities"))
+    return registry(collect("treatment_modalities"))
 
 
 def safety_flags(patient: Patient) -> list:
-    return clinic_registry().collect("patient_safety_flags", patient=patient)
+    return collect("patient_safety_flags", patient=patient)
 
 
 def default_values(spec: ModalitySpec, *, plan: bool = False) -> dict[str, Any]:

@@ -11,11 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic.audit.service import record, record_and_commit, utcnow
-from clinic.extensions import db
-from clinic.forms import take_draft
-from clinic.patients.lookup import patient_or_404
-from clinic.permissions import require, user_can
+from clinic.api import (
+    db,
+    patient_or_404,
+    record,
+    record_and_commit,
+    require,
+    take_draft,
+    user_can,
+    utcnow,
+)
 from plugins.treatment import notes as note_logic
 from plugins.treatment import services
 from plugins.treatment.domain.hashing import content_hash

@@ -8,12 +8,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic.audit.service import record, record_and_commit, utcnow
-from clinic.extensions import db
-from clinic.patients.lookup import patient_or_404
-from clinic.permissions import require
+from clinic.api import db, icd10, patient_or_404, record, record_and_commit, require, utcnow
 from plugins.treatment import services
-from plugins.treatment.domain import icd10
 from plugins.treatment.domain.modalities import EntryError, heat_regions, validate_entry
 from plugins.treatment.domain.plans import (
     GoalError,

@@ -5,14 +5,17 @@ from __future__ import annotations
 from flask import render_template
 from markupsafe import Markup
 
-from clinic.audit.service import record
-from clinic.charts import line_chart_svg
-from clinic.extensions import db
-from clinic.patients.lookup import patient_or_404
-from clinic.pdf import pdf_response
-from clinic.permissions import require
+from clinic.api import (
+    collect,
+    db,
+    icd10,
+    line_chart_svg,
+    patient_or_404,
+    pdf_response,
+    record,
+    require,
+)
 from plugins.treatment import services
-from plugins.treatment.domain import icd10
 from plugins.treatment.domain.plans import Goal, goal_met, plan_end_near, reeval_due
 from plugins.treatment.domain.progress import SessionPoint, pain_drop, visits_summary
 from plugins.treatment.views import bp
@@ -29,14 +32,13 @@ def _chart(points) -> Markup:
 
 
 def progress_context(patient, plan) -> dict:
-    registry = services.clinic_registry()
     today = services.today()
     notes = sorted(
         services.counted_notes(services.patient_notes(patient.id, plan_id=plan.id)),
         key=lambda n: (n.session_date, n.id),
     )
     points = [SessionPoint(n.session_date, n.pain_before, n.pain_after) for n in notes]
-    measures = registry.collect("patient_outcome_measures", patient=patient)
+    measures = collect("patient_outcome_measures", patient=patient)
     goals = []
     for g in plan.goals:
         matching = [
@@ -54,7 +56,7 @@ def progress_context(patient, plan) -> dict:
                 "met": goal_met(goal, latest.value) if latest is not None else None,
             }
         )
-    auths = registry.collect("authorization_status", patient=patient, on_date=today)
+    auths = collect("authorization_status", patient=patient, on_date=today)
     authorized = auths[0].visits_authorized if auths else None
     visits = visits_summary(done=len(notes), planned=plan.planned_visits, authorized=authorized)
     return {

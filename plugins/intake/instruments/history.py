@@ -9,7 +9,7 @@ Item ids are a stable interface: findings and stored responses refer to them.
 
 from __future__ import annotations
 
-from clinic.anatomy import BODY_REGIONS
+from clinic.api.pure import BODY_REGIONS
 
 from .types import InstrumentDefinition, Item, Option
 

@@ -51,7 +51,7 @@ def page_form(page, answers: dict) -> dict:
 
 def fill_run(client, run_id: int, page_url, answers_by_step: dict | None = None):
     """Post every page of the run with defaults overridden by ``answers_by_step``."""
-    from clinic.extensions import db
+    from clinic.api import db
 
     run = db.session.get(IntakeRun, run_id)
     pages = services.run_pages(run)
@@ -67,7 +67,7 @@ def complete_packet(client, patient, packet="new_back_pain", answers_by_step=Non
     """Start a staff-entry run, fill every page and submit it; return the run id."""
     from sqlalchemy import select
 
-    from clinic.extensions import db
+    from clinic.api import db
 
     response = client.post_form(
         f"/intake/patients/{patient.id}/runs", {"packet": packet, "mode": "staff"}

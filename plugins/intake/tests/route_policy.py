@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from clinic.extensions import db
+from clinic.api import db
 from clinic.testing import LOGIN, OK, RouteRule
 from plugins.intake import services
 from plugins.intake.models import (

@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from clinic.audit.models import AuditEvent
-from clinic.extensions import db
+from clinic.api import AuditEvent, db
 from clinic.testing import make_patient, make_user
 from plugins.intake.models import IntakeFinding, IntakeResponse, IntakeRun
 from plugins.intake.tests.helpers import complete_packet

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clinic.anatomy import BODY_REGIONS
+from clinic.api import BODY_REGIONS
 from plugins.intake import painmap
 from plugins.intake.packets import BUNDLED_PACKETS, PacketError, check_packet
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from clinic.anatomy import REGIONS_BY_CODE
+from clinic.api import REGIONS_BY_CODE
 from plugins.intake.instruments import ResponseError, get, validate
 from plugins.intake.screening import KINDS, Finding, age_in_years, evaluate
 

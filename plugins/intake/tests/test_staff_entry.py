@@ -7,8 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from clinic.audit.models import AuditEvent
-from clinic.extensions import db
+from clinic.api import AuditEvent, db
 from clinic.testing import make_patient
 from plugins.intake.models import IntakeFinding, IntakeResponse, IntakeRun
 from plugins.intake.tests.helpers import fill_run
@@ -165,7 +164,7 @@ def test_submitted_responses_cannot_be_changed_or_deleted_in_the_database(signed
 
 
 def test_answers_typed_before_a_session_timeout_come_back_once(signed_in):
-    from clinic.auth.models import FormDraft
+    from clinic.testing import FormDraft
 
     client, user = signed_in("front-desk")
     patient = make_patient()
@@ -180,7 +179,7 @@ def test_answers_typed_before_a_session_timeout_come_back_once(signed_in):
 
 
 def test_pain_diagram_page_works_without_scripts_every_region_has_a_labelled_input(signed_in):
-    from clinic.anatomy import BODY_REGIONS
+    from clinic.api import BODY_REGIONS
 
     client, _user = signed_in("front-desk")
     patient = make_patient()

@@ -7,8 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from clinic.audit.models import AuditEvent
-from clinic.extensions import db
+from clinic.api import AuditEvent, db
 from clinic.testing import make_patient
 from plugins.intake.models import IntakeResponse, IntakeRun
 from plugins.intake.tests.helpers import fill_run

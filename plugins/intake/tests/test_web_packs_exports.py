@@ -8,8 +8,7 @@ import json
 
 from sqlalchemy import select
 
-from clinic.audit.models import AuditEvent
-from clinic.extensions import db
+from clinic.api import AuditEvent, db
 from clinic.testing import make_patient
 from plugins.intake.models import IntakePacket, IntakeResponse, IntakeWordingPack
 from plugins.intake.tests.helpers import complete_packet

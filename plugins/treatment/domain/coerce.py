@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from clinic.anatomy import REGIONS_BY_CODE
+from clinic.api.pure import REGIONS_BY_CODE
 
 if TYPE_CHECKING:
     from plugins.treatment.domain.modalities import FieldSpec

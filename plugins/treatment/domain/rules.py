@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from clinic.anatomy import region_label
-from clinic.contributions import SafetyFlag
+from clinic.api.pure import SafetyFlag, region_label
 from plugins.treatment.domain.modalities import ModalitySpec
 
 MAX_SESSION_MINUTES = 4 * 60

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from clinic.extensions import db
+from clinic.api import db
 from plugins.treatment.models import Note, NoteEntry, Plan, PlanGoal, PlanModality
 
 _nonce = itertools.count(1)

@@ -8,7 +8,7 @@ import types
 
 import pluggy
 
-from clinic.hookspecs import PROJECT
+from clinic.api import PROJECT
 from plugins.treatment import hookspecs
 from plugins.treatment.domain.builtin import BUILTIN
 from plugins.treatment.domain.modalities import registry, validate_entry

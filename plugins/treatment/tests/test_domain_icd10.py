@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from plugins.treatment.domain import icd10
+from clinic.api import icd10
 
 REQUIRED = {
     "M54.50": "Low back pain, unspecified",

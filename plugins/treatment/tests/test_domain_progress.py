@@ -97,7 +97,7 @@ def test_latest_value_picks_the_most_recent_measure_of_the_instrument():
 
 
 def test_pain_series_feed_the_core_line_chart():
-    from clinic.charts import line_chart_svg
+    from clinic.api import line_chart_svg
 
     series = pain_series(points((6, 3), (5, None)))
     assert series == [

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from clinic.contributions import SafetyFlag
+from clinic.api import SafetyFlag
 from plugins.treatment.domain.builtin import HOT_PACK, NMT, PRT
 from plugins.treatment.domain.rules import (
     HeatConflictError,

@@ -9,10 +9,7 @@ import io
 import pypdf
 from sqlalchemy import select
 
-from clinic.audit.models import AuditEvent
-from clinic.contributions import AuthorizationStatus, OutcomeMeasure
-from clinic.extensions import db
-from clinic.hookspecs import hookimpl
+from clinic.api import AuditEvent, AuthorizationStatus, OutcomeMeasure, db, hookimpl
 from clinic.testing import make_patient, make_user
 from plugins.treatment.models import ErrorMark, Note
 from plugins.treatment.tests.factories import make_note, make_plan

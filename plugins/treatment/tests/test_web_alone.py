@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from clinic.contributions import HandoutSection
-from clinic.extensions import db
-from clinic.hookspecs import hookimpl
+from clinic.api import HandoutSection, db, hookimpl
 from clinic.testing import login, make_patient, make_user
 from plugins.treatment.models import Note
 from plugins.treatment.tests.factories import make_note, make_plan, note_form_data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clinic.extensions import db
+from clinic.api import db
 from clinic.testing import make_patient
 from plugins.treatment.models import Note
 from plugins.treatment.tests.factories import make_note, note_form_data
@@ -125,8 +125,7 @@ def test_save_after_idle_timeout_is_given_back_after_signing_in(app, signed_in):
 
     from sqlalchemy import update
 
-    from clinic.auth.models import StaffSession
-    from clinic.testing import login
+    from clinic.testing import StaffSession, login
 
     client, user = signed_in("therapist")
     note = make_note(make_patient(), user, subjective="before")
@@ -148,8 +147,7 @@ def test_timed_out_sign_does_not_keep_the_password(app, signed_in):
 
     from sqlalchemy import select, update
 
-    from clinic.auth.models import FormDraft, StaffSession
-    from clinic.testing import TEST_PASSWORD, login
+    from clinic.testing import TEST_PASSWORD, FormDraft, StaffSession, login
 
     client, user = signed_in("therapist")
     note = make_note(make_patient(), user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from clinic.extensions import db
+from clinic.api import db
 from plugins.treatment.domain.hashing import content_hash
 from plugins.treatment.models import Note, Plan
 from plugins.treatment.notes import content

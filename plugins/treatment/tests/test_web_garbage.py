@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from clinic.extensions import db
+from clinic.api import db
 from clinic.testing import make_patient
 from plugins.treatment.models import Note
 from plugins.treatment.tests.factories import make_note, make_plan, note_form_data

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from clinic.extensions import db
+from clinic.api import db
 from clinic.testing import make_patient, make_user
 from plugins.treatment.models import Addendum, ErrorMark, Note, NoteEntry
 from plugins.treatment.tests.factories import make_note

@@ -8,8 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from clinic.audit.models import AuditEvent
-from clinic.extensions import db
+from clinic.api import AuditEvent, db
 from clinic.testing import TEST_PASSWORD, make_patient
 from plugins.treatment.models import Addendum, ErrorMark, Note
 from plugins.treatment.tests.factories import make_note, make_plan, note_form_data
@@ -195,8 +194,7 @@ def test_addendum_needs_reason_and_text(app, therapist):
 
 
 def test_hot_pack_entry_over_heat_contraindication_needs_written_override(app, therapist):
-    from clinic.contributions import SafetyFlag
-    from clinic.hookspecs import hookimpl
+    from clinic.api import SafetyFlag, hookimpl
 
     class Flags:
         @hookimpl

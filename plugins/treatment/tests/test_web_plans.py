@@ -7,10 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from clinic.audit.models import AuditEvent
-from clinic.contributions import SafetyFlag
-from clinic.extensions import db
-from clinic.hookspecs import hookimpl
+from clinic.api import AuditEvent, SafetyFlag, db, hookimpl
 from clinic.testing import make_patient
 from plugins.treatment.models import Plan
 from plugins.treatment.tests.factories import make_plan

@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from clinic.extensions import db
-from clinic.hookspecs import hookimpl
+from clinic.api import db, hookimpl
 from clinic.testing import make_patient
 from plugins.treatment.domain.builtin import minutes_field
 from plugins.treatment.domain.modalities import FieldSpec, ModalitySpec

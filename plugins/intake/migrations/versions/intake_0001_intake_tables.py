@@ -173,7 +173,7 @@ def downgrade():
     op.drop_table('intake_runs')
     op.drop_table('intake_packets')
     # ### end Alembic commands ###
-    from clinic.database import drop_append_only_ddl
+    from clinic.api import drop_append_only_ddl
     from plugins.intake.models import APPEND_ONLY_TABLES
 
     for table in APPEND_ONLY_TABLES:

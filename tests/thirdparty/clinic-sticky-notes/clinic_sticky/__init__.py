@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from clinic.permissions import FRONT_DESK, THERAPIST, Permission
-from clinic.plugins import PluginManifest
+from clinic.api import FRONT_DESK, THERAPIST, Permission, PluginManifest
 from clinic_sticky import hooks
 from clinic_sticky.views import bp
 

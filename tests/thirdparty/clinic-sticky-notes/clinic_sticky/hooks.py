@@ -1,9 +1,7 @@
 from flask import render_template
 from sqlalchemy import select
 
-from clinic.contributions import AuditEventType, ChartPanel, NavItem
-from clinic.extensions import db
-from clinic.hookspecs import hookimpl
+from clinic.api import AuditEventType, ChartPanel, NavItem, db, hookimpl
 
 
 @hookimpl

@@ -1,7 +1,7 @@
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from clinic.extensions import db
+from clinic.api import db
 
 
 class StickyNote(db.Model):

@@ -1,10 +1,7 @@
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from clinic.audit.service import record
-from clinic.extensions import db
-from clinic.patients.models import Patient
-from clinic.permissions import require
+from clinic.api import Patient, db, record, require, setting
 
 bp = Blueprint("sticky", __name__, template_folder="templates")
 
@@ -24,7 +21,7 @@ def add(patient_id):
     from clinic_sticky.models import StickyNote
 
     patient = db.session.get(Patient, patient_id) or abort(404)
-    limit = current_app.extensions["clinic"].setting("sticky", "max_length")
+    limit = setting("sticky.max_length")
     text = (request.form.get("text") or "").strip()
     if not text or len(text) > limit:
         abort(400)

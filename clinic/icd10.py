@@ -1,5 +1,8 @@
 """The bundled ICD-10-CM back, neck and hip pain codes, searchable by code or words.
 
+Shared by every plugin through ``clinic.api.icd10`` (treatment plans and insurance
+coding read the same file).
+
 The data file holds official code titles (public, from the CMS ICD-10-CM tabular
 list) for the diagnoses a back-pain massage clinic plans for.  Codes that are only
 category headers since a fiscal-year update (e.g. M54.5 since 1 October 2021, domain
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "icd10_back_pain.json"
+DATA_FILE = Path(__file__).resolve().parent / "data" / "icd10cm_back_pain.json"
 _CODE_RE = re.compile(r"^[A-TV-Z][0-9]([0-9A-Z](\.?[0-9A-Z]{0,4})?)?$", re.IGNORECASE)
 
 

@@ -1,0 +1,168 @@
+"""The public plugin API: the one module a plugin imports from ``clinic``.
+
+Everything a plugin may rely on is named here and listed in ``__all__``
+(:mod:`clinic.api.pure` holds the part that needs no Flask, for plain rule
+modules); the rest of the ``clinic`` package is private and may change in any release.  A meta-test
+(``tests/test_plugin_api.py``) fails when a plugin — bundled or the third-party
+example — imports anything else from ``clinic`` (tests may also use
+``clinic.testing``).  ``docs/plugins.md`` is the guide.
+
+Groups:
+
+* database: ``db`` (Flask-SQLAlchemy; models subclass ``db.Model``), ``User`` and
+  ``Patient`` (for foreign keys and reading only), the append-only DDL helpers;
+* access: ``Permission``, the role names, ``require``/``public``/``signed_in``,
+  ``user_can``;
+* audit: ``record``, ``record_and_commit``, ``AuditEvent`` (reading only);
+* patients: ``patient_or_404``, ``patient_record_or_404``;
+* plugin platform: ``PluginManifest``, ``hookimpl``/``hookspec``, ``collect`` (ask
+  a hook), ``setting``, ``logger``, the contribution dataclasses;
+* output: ``render_pdf``, ``pdf_response``, ``PdfError``/``PdfTimeout``,
+  ``line_chart_svg``, ``clinic_details``;
+* forms: ``ClinicForm``, ``choices``, ``take_draft``;
+* sessions: ``end_current_staff_session``;
+* time: ``utcnow``; anatomy: ``BODY_REGIONS``, ``REGIONS_BY_CODE``, ``region_label``;
+* coding: ``icd10`` (``lookup``, ``search``, ``validate_codes`` over the bundled
+  ICD-10-CM file).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from clinic.api.pure import (
+    ALERT_LEVEL_ORDER,
+    BODY_REGIONS,
+    PROJECT,
+    REGIONS_BY_CODE,
+    AuditEventType,
+    AuthorizationStatus,
+    BillableService,
+    BodyRegion,
+    ChartPanel,
+    HandoutSection,
+    NavItem,
+    OutcomeMeasure,
+    PatientAlert,
+    SafetyFlag,
+    SummaryFact,
+    hookimpl,
+    hookspec,
+    icd10,
+    region_label,
+    utcnow,
+)
+from clinic.api.pure import __all__ as pure_names
+
+if TYPE_CHECKING:
+    from clinic.api.web import (
+        ADMIN,
+        BILLING,
+        FRONT_DESK,
+        ROLES,
+        THERAPIST,
+        AuditEvent,
+        ClinicForm,
+        Patient,
+        PdfError,
+        PdfTimeout,
+        Permission,
+        PluginManifest,
+        User,
+        append_only_ddl,
+        choices,
+        clinic_details,
+        collect,
+        db,
+        drop_append_only_ddl,
+        end_current_staff_session,
+        line_chart_svg,
+        logger,
+        patient_or_404,
+        patient_record_or_404,
+        pdf_response,
+        public,
+        record,
+        record_and_commit,
+        render_pdf,
+        require,
+        run_after_create,
+        setting,
+        signed_in,
+        take_draft,
+        user_can,
+    )
+
+_PURE = frozenset(pure_names)
+
+__all__ = [
+    "ADMIN",
+    "ALERT_LEVEL_ORDER",
+    "BILLING",
+    "BODY_REGIONS",
+    "FRONT_DESK",
+    "PROJECT",
+    "REGIONS_BY_CODE",
+    "ROLES",
+    "THERAPIST",
+    "AuditEvent",
+    "AuditEventType",
+    "AuthorizationStatus",
+    "BillableService",
+    "BodyRegion",
+    "ChartPanel",
+    "ClinicForm",
+    "HandoutSection",
+    "NavItem",
+    "OutcomeMeasure",
+    "Patient",
+    "PatientAlert",
+    "PdfError",
+    "PdfTimeout",
+    "Permission",
+    "PluginManifest",
+    "SafetyFlag",
+    "SummaryFact",
+    "User",
+    "append_only_ddl",
+    "choices",
+    "clinic_details",
+    "collect",
+    "db",
+    "drop_append_only_ddl",
+    "end_current_staff_session",
+    "hookimpl",
+    "hookspec",
+    "icd10",
+    "line_chart_svg",
+    "logger",
+    "patient_or_404",
+    "patient_record_or_404",
+    "pdf_response",
+    "public",
+    "record",
+    "record_and_commit",
+    "region_label",
+    "render_pdf",
+    "require",
+    "run_after_create",
+    "setting",
+    "signed_in",
+    "take_draft",
+    "user_can",
+    "utcnow",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # The Flask-bound names load on first use, so ``clinic.api.pure`` stays Flask-free.
+    if name in __all__ and name not in _PURE:
+        value = getattr(import_module("clinic.api.web"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'clinic.api' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
