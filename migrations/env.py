@@ -22,7 +22,9 @@ from clinic.revisions import without_implied
 
 config = context.config
 if config.config_file_name:
-    fileConfig(config.config_file_name)
+    # Keep the app's loggers (each plugin's clinic.plugins.<name>) working after a
+    # migration ran in the same process.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 db = current_app.extensions["migrate"].db
