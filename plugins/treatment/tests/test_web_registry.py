@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from clinic.api import db, hookimpl
-from clinic.testing import make_patient
+from clinic.testing import make_patient, register_hooks
 from plugins.treatment.domain.builtin import minutes_field
 from plugins.treatment.domain.modalities import FieldSpec, ModalitySpec
 from plugins.treatment.models import Note, NoteEntry, Plan
@@ -31,7 +31,7 @@ class CuppingPlugin:
 
 @pytest.fixture
 def cupping(app):
-    app.extensions["clinic"].pm.register(CuppingPlugin(), name="cupping-test")
+    register_hooks(app, CuppingPlugin(), "cupping-test")
 
 
 def test_cupping_appears_in_plan_form_and_is_validated(app, signed_in, cupping):
