@@ -9,18 +9,21 @@ from sqlalchemy import select
 
 from clinic.api import db, hookimpl
 from clinic.testing import make_patient, register_hooks
-from plugins.treatment.domain.builtin import minutes_field
-from plugins.treatment.domain.modalities import FieldSpec, ModalitySpec
 from plugins.treatment.models import Note, NoteEntry, Plan
 
-CUPPING = ModalitySpec(
-    key="cupping",
-    label="Cupping",
-    description="Suction cups over the back.",
-    fields=(FieldSpec("cup_count", "Number of cups", "int", min=1, max=12), minutes_field()),
-    plan_fields=(FieldSpec("cup_count", "Number of cups", "int", min=1, max=12),),
-    service_key="cupping.session",
-)
+# Written the way another plugin writes it: plain data, nothing imported from treatment.
+CUP_COUNT = {"name": "cup_count", "label": "Number of cups", "type": "int", "min": 1, "max": 12}
+CUPPING = {
+    "key": "cupping",
+    "label": "Cupping",
+    "description": "Suction cups over the back.",
+    "fields": [
+        CUP_COUNT,
+        {"name": "minutes", "label": "Minutes", "type": "int", "min": 1, "max": 120},
+    ],
+    "plan_fields": [CUP_COUNT],
+    "service_key": "cupping.session",
+}
 
 
 class CuppingPlugin:
