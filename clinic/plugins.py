@@ -49,8 +49,18 @@ class PluginManifest:
     :param permissions: permissions the plugin defines.
     :param settings: setting name → default; overridable with the environment
         variable ``CLINIC_<NAME>_<SETTING>`` or by an administrator.
+    :param required_settings: settings with no sensible default (an account number, a
+        payer's address): each must be given as ``CLINIC_<NAME>_<SETTING>``, or the
+        plugin stops start-up with a message naming it and the variable.
     :param migrations: folder of the plugin's Alembic revisions (its own branch,
         labelled with the plugin name).
+    :param route_policy: dotted path of the module holding the plugin's route-policy
+        table (``RULES`` and ``route_args``); the core's route-policy test finds it here.
+        Default: ``<package>.tests.route_policy``.
+
+    Every table the plugin's models define must be named ``<name>_...``: the
+    migration filter tells plugins' tables apart by that prefix, so start-up refuses
+    a table without it.
     """
 
     name: str
@@ -65,6 +75,8 @@ class PluginManifest:
     settings: dict[str, Any] = field(default_factory=dict)
     migrations: str | Path | None = None
     description: str = ""
+    required_settings: tuple[str, ...] = ()
+    route_policy: str | None = None
 
 
 @dataclass
@@ -184,7 +196,7 @@ def migration_filter(registry: PluginRegistry):
         else:
             table = getattr(obj, "table", None)
             table_name = table.name if table is not None else ""
-        return table_name.split("_", 1)[0] not in not_enabled
+        return not any(table_name.startswith(f"{plugin}_") for plugin in not_enabled)
 
     return include_object
 
@@ -194,11 +206,25 @@ def _distribution_name(ep: EntryPoint) -> str:
     return dist.metadata["Name"] if dist is not None else "unknown"
 
 
-def _coerce_setting(plugin: str, key: str, default: Any) -> Any:
-    env_name = f"CLINIC_{plugin}_{key}".upper().replace(".", "_").replace("-", "_")
-    raw = os.environ.get(env_name)
+def setting_variable(plugin: str, key: str) -> str:
+    """The environment variable that sets a plugin setting, e.g. ``CLINIC_INTAKE_TOKEN_MINUTES``."""
+    return f"CLINIC_{plugin}_{key}".upper().replace(".", "_").replace("-", "_")
+
+
+def _raw_setting(app: Flask, env_name: str) -> Any:
+    # The app's config wins over the process environment, so tests (and an embedding
+    # application) can set a plugin setting without touching os.environ.
+    if env_name in app.config:
+        return app.config[env_name]
+    return os.environ.get(env_name)
+
+
+def _coerce_setting(plugin: str, key: str, default: Any, raw: Any) -> Any:
+    env_name = setting_variable(plugin, key)
     if raw is None:
         return default
+    if not isinstance(raw, str):
+        return raw
     try:
         if isinstance(default, bool):
             return raw.strip().lower() in {"1", "true", "yes", "on"}
@@ -275,11 +301,60 @@ def load_plugins(app: Flask, registry: PluginRegistry) -> None:
             registry.pm.add_hookspecs(manifest.hookspecs)
 
     for manifest, dist in manifests:
-        _enable(app, registry, manifest, dist)
+        _enable(app, registry, manifest, dist, packages[manifest.name])
         registry.plugins[manifest.name].package = packages[manifest.name]
 
 
-def _enable(app: Flask, registry: PluginRegistry, manifest: PluginManifest, dist: str) -> None:
+def _required_settings(app: Flask, manifest: PluginManifest) -> dict[str, Any]:
+    values = {}
+    for key in manifest.required_settings:
+        variable = setting_variable(manifest.name, key)
+        raw = _raw_setting(app, variable)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            raise PluginLoadError(
+                f"plugin {manifest.name!r}: required setting {key!r} is not set "
+                f"(set the environment variable {variable})"
+            )
+        values[key] = raw.strip() if isinstance(raw, str) else raw
+    return values
+
+
+def plugin_tables(manifest: PluginManifest, package: str) -> list:
+    """The tables a plugin's models define: mapped classes from its package, and any
+    plain ``Table`` in its models module."""
+    from sqlalchemy import Table
+
+    from clinic.extensions import db
+
+    def ours(module_name: str) -> bool:
+        return module_name == package or module_name.startswith(f"{package}.")
+
+    tables = {}
+    for mapper in db.Model.registry.mappers:
+        if ours(mapper.class_.__module__):
+            for table in mapper.tables:
+                tables[table.name] = table
+    if manifest.models:
+        module = import_module(manifest.models)
+        for value in vars(module).values():
+            if isinstance(value, Table) and value.metadata is db.metadata:
+                tables[value.name] = value
+    return [tables[n] for n in sorted(tables)]
+
+
+def _check_table_prefix(manifest: PluginManifest, package: str) -> None:
+    prefix = f"{manifest.name}_"
+    wrong = [t.name for t in plugin_tables(manifest, package) if not t.name.startswith(prefix)]
+    if wrong:
+        raise PluginLoadError(
+            f"plugin {manifest.name!r}: table(s) {', '.join(wrong)} must be named "
+            f"{prefix}... (a plugin's tables carry its name as prefix)"
+        )
+
+
+def _enable(
+    app: Flask, registry: PluginRegistry, manifest: PluginManifest, dist: str, package: str
+) -> None:
     name = manifest.name
     try:
         if manifest.models:
@@ -290,9 +365,12 @@ def _enable(app: Flask, registry: PluginRegistry, manifest: PluginManifest, dist
                     f"plugin {name!r}: permission {perm.name!r} is already defined"
                 )
             registry.permissions[perm.name] = perm
+        _check_table_prefix(manifest, package)
         registry.settings[name] = {
-            key: _coerce_setting(name, key, default) for key, default in manifest.settings.items()
+            key: _coerce_setting(name, key, default, _raw_setting(app, setting_variable(name, key)))
+            for key, default in manifest.settings.items()
         }
+        registry.settings[name].update(_required_settings(app, manifest))
         if manifest.blueprint is not None:
             app.register_blueprint(manifest.blueprint, url_prefix=f"/{name}")
         if manifest.hooks is not None:
@@ -308,6 +386,12 @@ def _enable(app: Flask, registry: PluginRegistry, manifest: PluginManifest, dist
         raise PluginLoadError(f"plugin {name!r} failed to start: {exc!r}") from exc
     hooks = registry.hook_names(manifest.hooks) if manifest.hooks is not None else ()
     registry.plugins[name] = LoadedPlugin(name, manifest, dist, "enabled", hooks=hooks)
+    plugin_logger(name).info("enabled %s %s from %s", name, manifest.version, dist)
+
+
+def plugin_logger(name: str) -> logging.Logger:
+    """A plugin's own logger: ``clinic.plugins.<name>`` (``clinic.api.logger``)."""
+    return logging.getLogger(f"{__name__}.{name}")
 
 
 def _probe_in_safe_mode(registry: PluginRegistry, available: dict, allow: list[str]) -> None:

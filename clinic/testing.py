@@ -181,6 +181,18 @@ def fast_login(client: ClinicClient, user) -> None:
         sess["_fresh"] = True
 
 
+def register_hooks(app: Flask, implementation, name: str):
+    """Register an object's ``@hookimpl`` methods on ``app`` for this test, exactly as a
+    plugin's hooks module is registered (so a test can stand in for another plugin)."""
+    app.extensions["clinic"].pm.register(implementation, name=name)
+    return implementation
+
+
+def enabled_plugins(app: Flask) -> list[str]:
+    """Names of the plugins enabled in ``app``, in load order."""
+    return [n for n, p in app.extensions["clinic"].plugins.items() if p.status == "enabled"]
+
+
 def extract_csrf(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token on the page"

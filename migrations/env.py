@@ -13,6 +13,8 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.runtime.migration import MigrationStep
+from alembic.script import ScriptDirectory
 from flask import current_app
 
 from clinic.plugins import migration_filter
@@ -20,7 +22,9 @@ from clinic.revisions import without_implied
 
 config = context.config
 if config.config_file_name:
-    fileConfig(config.config_file_name)
+    # Keep the app's loggers (each plugin's clinic.plugins.<name>) working after a
+    # migration ran in the same process.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 db = current_app.extensions["migrate"].db
@@ -34,33 +38,41 @@ def _upgrade_enabled_heads_when_head_requested() -> dict:
     """Return configure() options that turn ``upgrade head`` into "core and enabled plugins".
 
     Alembic knows the branches of every installed plugin (so recorded revisions of a
-    disabled plugin can be found), but only enabled ones are upgraded.
+    disabled plugin can be found), but only enabled ones are upgraded.  Called after a
+    first ``context.configure()``: the command's options (which command, which target)
+    are readable on the configured :class:`~alembic.runtime.migration.MigrationContext`.
     """
-    # alembic.context is a module proxy; _proxy is the EnvironmentContext behind it.
-    env = context._proxy
-    destination = env.context_opts.get("destination_rev")
-    fn = env.context_opts.get("fn")
+    opts = context.get_context().opts
+    destination = opts.get("destination_rev")
+    fn = opts.get("fn")
     if destination != "head" or fn is None or getattr(fn, "__name__", "") != "upgrade":
         return {}
-    script = env.script
+    script = ScriptDirectory.from_config(config)
     targets = without_implied(script, config.attributes.get("clinic_upgrade_targets") or ())
     if not targets:
         return {}
 
     def upgrade_enabled(rev, _context):
-        return script._upgrade_revs(targets, rev)
+        # What Alembic's own upgrade does for one target, for several: every revision
+        # between what is applied and the targets, oldest first.
+        revisions = script.iterate_revisions(targets, rev, implicit_base=True)
+        return [
+            MigrationStep.upgrade_from_script(script.revision_map, revision)
+            for revision in reversed(list(revisions))
+        ]
 
     return {"fn": upgrade_enabled}
 
 
 def run_migrations_offline():
-    context.configure(
+    options = dict(
         url=str(db.engine.url),
         target_metadata=target_metadata,
         literal_binds=True,
         include_object=include_object,
-        **_upgrade_enabled_heads_when_head_requested(),
     )
+    context.configure(**options)
+    context.configure(**options, **_upgrade_enabled_heads_when_head_requested())
     with context.begin_transaction():
         context.run_migrations()
 
@@ -75,16 +87,17 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    conf_args.update(_upgrade_enabled_heads_when_head_requested())
 
     connectable = db.engine
     with connectable.connect() as connection:
-        context.configure(
+        options = dict(
             connection=connection,
             target_metadata=target_metadata,
             include_object=include_object,
             **conf_args,
         )
+        context.configure(**options)
+        context.configure(**options, **_upgrade_enabled_heads_when_head_requested())
         with context.begin_transaction():
             context.run_migrations()
 

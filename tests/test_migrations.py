@@ -137,3 +137,21 @@ def test_each_plugin_branch_downgrades_cleanly_and_upgrades_again(app_factory, e
             assert any(t.startswith(f"{name}_") for t in sa_inspect(db.engine).get_table_names())
         db.session.remove()
         db.engine.dispose()
+
+
+def test_migration_code_uses_only_public_alembic_names():
+    """``env.py`` and ``clinic.revisions`` reach into nothing private (names with ``_``)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    private = []
+    for path in (root / "migrations" / "env.py", root / "clinic" / "revisions.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            name = getattr(node, "attr", None) or ""
+            if isinstance(node, ast.ImportFrom):
+                names = [alias.name for alias in node.names]
+                private += [f"{path.name}: {node.module}.{n}" for n in names if n.startswith("_")]
+            elif name.startswith("_") and not name.startswith("__"):
+                private.append(f"{path.name}:{node.lineno} .{name}")
+    assert private == []

@@ -46,6 +46,61 @@ def test_a_bad_plugin_stops_start_up_naming_it(monkeypatch, app_factory, name, t
     assert repr(name) in str(excinfo.value) and message in str(excinfo.value)
 
 
+def test_a_missing_required_setting_stops_start_up_naming_plugin_and_setting(
+    monkeypatch, app_factory
+):
+    fake_entry_points(monkeypatch, needskey="tests.fake_plugins.manifests:needs_key")
+    monkeypatch.delenv("CLINIC_NEEDSKEY_API_KEY", raising=False)
+    with pytest.raises(PluginLoadError) as excinfo:
+        app_factory(CLINIC_PLUGINS=["needskey"])
+    message = str(excinfo.value)
+    assert "'needskey'" in message and "'api_key'" in message
+    assert "CLINIC_NEEDSKEY_API_KEY" in message
+
+
+def test_a_required_setting_from_the_environment_is_used(monkeypatch, app_factory):
+    from clinic.api import setting
+
+    fake_entry_points(monkeypatch, needskey="tests.fake_plugins.manifests:needs_key")
+    monkeypatch.setenv("CLINIC_NEEDSKEY_API_KEY", " k-123 ")
+    app = app_factory(CLINIC_PLUGINS=["needskey"], CLINIC_NEEDSKEY_RETRIES="5")
+    with app.test_request_context():
+        assert setting("needskey.api_key") == "k-123"
+        assert setting("needskey.retries") == 5
+
+
+def test_a_table_without_the_plugin_prefix_stops_start_up(monkeypatch, app_factory):
+    fake_entry_points(monkeypatch, badtable="tests.fake_plugins.badtable:manifest")
+    try:
+        with pytest.raises(PluginLoadError) as excinfo:
+            app_factory(CLINIC_PLUGINS=["badtable"])
+    finally:
+        # The fake model joined the shared metadata; keep it out of other tests.
+        table = db.metadata.tables.get("reminders")
+        if table is not None:
+            db.metadata.remove(table)
+    assert "'badtable'" in str(excinfo.value)
+    assert "reminders must be named badtable_" in str(excinfo.value)
+
+
+def test_bundled_plugin_tables_carry_their_prefix(app):
+    from clinic.plugins import plugin_tables
+
+    for loaded in app.extensions["clinic"].plugins.values():
+        if loaded.status != "enabled":
+            continue
+        tables = plugin_tables(loaded.manifest, loaded.package)
+        assert tables, f"{loaded.name} defines no tables?"
+        assert all(t.name.startswith(f"{loaded.name}_") for t in tables)
+
+
+def test_each_plugin_logs_to_its_own_logger(app_factory, caplog):
+    caplog.set_level("INFO", logger="clinic.plugins")
+    app_factory()
+    names = {r.name for r in caplog.records if r.getMessage().startswith("enabled ")}
+    assert {"clinic.plugins.intake", "clinic.plugins.treatment"} <= names
+
+
 def test_safe_mode_starts_the_core_alone_and_shows_why(monkeypatch, app_factory):
     fake_entry_points(
         monkeypatch,

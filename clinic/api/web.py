@@ -37,7 +37,7 @@ from clinic.permissions import (
     signed_in,
     user_can,
 )
-from clinic.plugins import PluginManifest
+from clinic.plugins import PluginManifest, plugin_logger
 from clinic.settings import clinic_details
 
 __all__ = [
@@ -108,8 +108,8 @@ def setting(name: str) -> Any:
 
 
 def logger(plugin: str) -> logging.Logger:
-    """The plugin's own logger, ``clinic.plugins.<name>``."""
-    return logging.getLogger(f"clinic.plugins.{plugin}")
+    """The plugin's own logger, ``clinic.plugins.<name>`` (the core logs its start there)."""
+    return plugin_logger(plugin)
 
 
 def end_current_staff_session(reason: str) -> None:

@@ -4,7 +4,7 @@ red flags and contraindications raised to the therapist before the first session
 from pathlib import Path
 
 from clinic.api import FRONT_DESK, THERAPIST, Permission, PluginManifest
-from plugins.intake import hooks
+from plugins.intake import hooks, hookspecs
 from plugins.intake.views import bp
 
 manifest = PluginManifest(
@@ -14,6 +14,7 @@ manifest = PluginManifest(
     core_requires=">=0.1,<1.0",
     blueprint=bp,
     hooks=hooks,
+    hookspecs=hookspecs,
     models="plugins.intake.models",
     permissions=(
         Permission(

@@ -55,6 +55,14 @@ ALERT_LEVEL = {
 
 
 @hookimpl
+def intake_instruments():
+    # The bundled questionnaires join the registry the way another plugin's would.
+    from plugins.intake.instruments.registry import BUNDLED
+
+    return list(BUNDLED)
+
+
+@hookimpl
 def audit_event_types():
     return [AuditEventType(name, text) for name, text in EVENTS.items()]
 

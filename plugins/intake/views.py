@@ -20,6 +20,7 @@ from clinic.api import (
     ClinicForm,
     Patient,
     choices,
+    collect,
     db,
     end_current_staff_session,
     patient_or_404,
@@ -29,9 +30,18 @@ from clinic.api import (
     require,
 )
 from plugins.intake import queries, runner, services
+from plugins.intake.instruments import registry as instrument_registry
 from plugins.intake.models import IntakeRun, utcnow
 
 bp = Blueprint("intake", __name__, template_folder="templates", static_folder="static")
+
+
+@bp.before_app_request
+def _instruments_from_every_plugin():
+    # Lookups during this request see every instrument an enabled plugin registers.
+    instrument_registry.use_provider(
+        lambda: collect("intake_instruments", kit=instrument_registry.KIT)
+    )
 
 
 @bp.app_template_global("intake_pain_fill")

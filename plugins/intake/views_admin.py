@@ -11,13 +11,15 @@ from sqlalchemy import select, update
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 
-from clinic.api import ClinicForm, choices, db, record, record_and_commit, require
+from clinic.api import ClinicForm, choices, db, logger, record, record_and_commit, require
 from plugins.intake import services
 from plugins.intake.instruments import all_definitions
 from plugins.intake.models import IntakePacket, IntakeWordingPack, utcnow
 from plugins.intake.packets import PacketError, check_packet
 from plugins.intake.views import bp
 from plugins.intake.wording import MAX_PACK_BYTES, WordingPackError, parse_pack
+
+log = logger("intake")
 
 
 class PackForm(ClinicForm):
@@ -115,6 +117,7 @@ def upload_pack():
         detail={"instrument": row.instrument_id, "version": row.pack_version, "active": row.active},
     )
     db.session.commit()
+    log.info("wording pack %s loaded for %s", row.pack_version, row.instrument_id)
     flash(f"Wording pack {row.pack_version} loaded for {row.instrument_id}.", "success")
     return redirect(url_for("intake.wording_packs"))
 

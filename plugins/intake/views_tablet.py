@@ -16,7 +16,7 @@ from flask import current_app, make_response, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from clinic.api import ClinicForm, Patient, db, public, record_and_commit
+from clinic.api import ClinicForm, Patient, db, logger, public, record_and_commit
 from plugins.intake import runner, services
 from plugins.intake.models import IntakeRun, utcnow
 from plugins.intake.views import bp
@@ -25,6 +25,7 @@ DEVICE_COOKIE = "intake_device"
 TABLET_USER = "patient (tablet)"
 AUDIT_AS_TABLET = {"username": TABLET_USER}
 LAYOUT = "intake/tablet_layout.html"
+log = logger("intake")
 
 
 class NotClaimed(Exception):
@@ -61,6 +62,8 @@ def _device_nonce(run: IntakeRun) -> str | None:
 
 
 def _refuse(reason: str, run: IntakeRun | None, patient_id: int | None = None):
+    # Ids only: the log is read by whoever runs the server, not only by clinical staff.
+    log.warning("tablet request refused (%s), run %s", reason, run.id if run else "-")
     record_and_commit(
         "intake.tablet_refused",
         patient_id=run.patient_id if run is not None else patient_id,

@@ -1,7 +1,8 @@
 """Hooks the treatment plugin offers other plugins.
 
-Registered through ``PluginManifest.hookspecs``; implement them with
-``clinic.hookspecs.hookimpl`` in your plugin's hooks module.
+Registered through ``PluginManifest.hookspecs``; implement them with ``hookimpl`` from
+``clinic.api`` in your plugin's hooks module.  Nothing here asks you to import the
+treatment plugin: a modality is described as plain data.
 """
 
 from __future__ import annotations
@@ -13,38 +14,53 @@ from clinic.api.pure import hookspec
 def treatment_modalities():
     """Modalities a therapist can plan and record.
 
-    :returns: list of :class:`plugins.treatment.domain.modalities.ModalitySpec`.  Keys
-        must be unique across all plugins (a duplicate stops the registry with an
-        error naming both).  Each spec needs a required ``minutes`` int field bounded
-        within 1..120 (``builtin.minutes_field()`` gives you one); its minutes are
-        reported as billable services under ``service_key``.  The treatment plugin
-        validates entries of your modality with the same engine as its own, so bounds
-        and choices you declare are enforced everywhere (plan, session, crafted POST).
+    :returns: a list of modalities, each described as plain data (a dict), so your
+        plugin never imports the treatment plugin.  Keys:
+
+        * ``key`` (unique across all plugins: a duplicate stops the registry with an
+          error naming both), ``label``, ``description``;
+        * ``fields``: the inputs of one session entry, each a dict with ``name``,
+          ``label``, ``type`` (``int``, ``float``, ``choice``, ``bool``, ``text``,
+          ``region``, ``regions``, ``time``) and optionally ``choices`` (pairs of value
+          and label), ``required``, ``min``/``max`` (outside is refused),
+          ``warn_min``/``warn_max`` (outside is accepted with a warning), ``default``,
+          ``unit``, ``help``, ``carry_over``.  One field must be ``minutes``: a required
+          ``int`` bounded within 1..120; its minutes are reported as billable services;
+        * ``plan_fields``: the parameters a plan records (same shape);
+        * ``timed`` (one-on-one minutes, default true), ``service_key`` (the
+          ``BillableService.service`` name), ``applies_heat`` (region fields are checked
+          against heat contraindications).
+
+        The treatment plugin validates entries of your modality with the same engine as
+        its own, so the bounds and choices you declare are enforced everywhere (plan,
+        session note, a crafted POST).  A malformed description stops with an error
+        naming the modality.
 
     Example - a cupping modality with its own fields::
 
-        from clinic.hookspecs import hookimpl
-        from plugins.treatment.domain.builtin import minutes_field
-        from plugins.treatment.domain.modalities import FieldSpec, ModalitySpec
+        from clinic.api import hookimpl
 
-        CUPPING = ModalitySpec(
-            key="cupping",
-            label="Cupping",
-            description="Suction cups left in place or glided over the muscle.",
-            fields=(
-                FieldSpec("region", "Region", "region"),
-                FieldSpec("cups", "Number of cups", "int", min=1, max=20),
-                FieldSpec("method", "Method", "choice",
-                          choices=(("static", "Static"), ("gliding", "Gliding"))),
-                FieldSpec("suction", "Suction (0-10)", "int", min=0, max=10, warn_max=7),
-                minutes_field(warn_max=15),
-            ),
-            plan_fields=(FieldSpec("regions", "Areas", "regions"), minutes_field()),
-            timed=True,
-            service_key="cupping.session",
-        )
+        MINUTES = {"name": "minutes", "label": "Minutes", "type": "int",
+                   "min": 1, "max": 120, "unit": "min"}
 
         @hookimpl
         def treatment_modalities():
-            return [CUPPING]
+            return [{
+                "key": "cupping",
+                "label": "Cupping",
+                "description": "Suction cups left in place or glided over the muscle.",
+                "fields": [
+                    {"name": "region", "label": "Region", "type": "region"},
+                    {"name": "cups", "label": "Number of cups", "type": "int",
+                     "min": 1, "max": 20},
+                    {"name": "method", "label": "Method", "type": "choice",
+                     "choices": [("static", "Static"), ("gliding", "Gliding")]},
+                    {"name": "suction", "label": "Suction (0-10)", "type": "int",
+                     "min": 0, "max": 10, "warn_max": 7},
+                    {**MINUTES, "warn_max": 15},
+                ],
+                "plan_fields": [{"name": "regions", "label": "Areas", "type": "regions"},
+                                MINUTES],
+                "service_key": "cupping.session",
+            }]
     """

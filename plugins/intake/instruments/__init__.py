@@ -6,7 +6,8 @@ Public interface (other modules and the web side import from here):
   :class:`InstrumentDefinition`;
 * :func:`get` and :func:`all_definitions` for the bundled instruments ``nprs``, ``odi``,
   ``rmdq``, ``sbst``, ``peg`` (scored), ``history`` (health history and safety screen) and
-  ``consent`` (consent to treatment);
+  ``consent`` (consent to treatment), plus any another plugin adds through the
+  ``intake_instruments`` hook (see :mod:`.registry`);
 * :func:`validate`, :func:`visible_items` and :class:`ResponseError` from the engine.
 
 Item ids are public and stable: wording packs bind to them.  Scored items:

@@ -8,17 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from clinic.api import AuditEvent, db
-from clinic.testing import make_patient, make_user
+from clinic.api import AuditEvent, collect, db
+from clinic.testing import enabled_plugins, make_patient, make_user
 from plugins.intake.models import IntakeFinding, IntakeResponse, IntakeRun
 from plugins.intake.tests.helpers import complete_packet
 
 SADDLE = {"history": {"history.saddle_numbness": "true"}}
 BLOOD_THINNER = {"history": {"history.medications": ["anticoagulant"]}}
-
-
-def registry(app):
-    return app.extensions["clinic"]
 
 
 def test_cauda_equina_answer_raises_an_emergency_alert_on_the_chart(app, signed_in):
@@ -62,7 +58,7 @@ def test_safety_flags_hook_reports_findings_and_their_review(app, signed_in):
     therapist, user = signed_in("therapist")
     patient = make_patient()
     complete_packet(therapist, patient, answers_by_step=BLOOD_THINNER)
-    flags = registry(app).collect("patient_safety_flags", patient=patient)
+    flags = collect("patient_safety_flags", patient=patient)
     pressure = [f for f in flags if f.kind == "pressure"]
     assert pressure and all(f.source == "intake" and not f.resolved for f in pressure)
 
@@ -83,7 +79,7 @@ def test_safety_flags_hook_reports_findings_and_their_review(app, signed_in):
         },
     )
     assert recorded.status_code == 302
-    flags = registry(app).collect("patient_safety_flags", patient=patient)
+    flags = collect("patient_safety_flags", patient=patient)
     cleared = [f for f in flags if f.code == finding.code]
     assert cleared and cleared[0].cleared and cleared[0].resolved
     events = db.session.scalars(
@@ -133,7 +129,7 @@ def test_outcome_measures_are_scored_responses_oldest_first_with_mcid_on_chart(a
     complete_packet(
         therapist, patient, "followup", {"odi": {f"odi.{n}": "1" for n in range(1, 11)}}
     )
-    measures = registry(app).collect("patient_outcome_measures", patient=patient)
+    measures = collect("patient_outcome_measures", patient=patient)
     odi = [m for m in measures if m.instrument == "odi"]
     assert [m.value for m in odi] == [60.0, 20.0]
     assert odi[0].unit == "%" and odi[0].band == "severe" and odi[1].band == "minimal"
@@ -145,10 +141,10 @@ def test_outcome_measures_are_scored_responses_oldest_first_with_mcid_on_chart(a
 def test_summary_fact_says_when_the_packet_was_completed(app, signed_in):
     therapist, _user = signed_in("therapist")
     patient = make_patient()
-    facts = registry(app).collect("patient_summary_facts", patient=patient)
+    facts = collect("patient_summary_facts", patient=patient)
     assert facts[0].value == "no packet yet"
     complete_packet(therapist, patient, "followup")
-    facts = registry(app).collect("patient_summary_facts", patient=patient)
+    facts = collect("patient_summary_facts", patient=patient)
     assert facts[0].value.startswith("Follow-up complete ")
 
 
@@ -156,7 +152,7 @@ def test_intake_works_with_every_other_plugin_disabled(app_factory):
     from clinic.testing import login, make_user
 
     alone = app_factory(CLINIC_PLUGINS=["intake"])
-    enabled = [n for n, p in alone.extensions["clinic"].plugins.items() if p.status == "enabled"]
+    enabled = enabled_plugins(alone)
     assert enabled == ["intake"]
     with alone.app_context():
         patient = make_patient()
@@ -239,7 +235,7 @@ def test_each_kind_of_finding_becomes_an_alert_with_its_advice(app, kind, emerge
     )
     db.session.add(finding)
     db.session.commit()
-    alerts = registry(app).collect("patient_alerts", patient=patient)
+    alerts = collect("patient_alerts", patient=patient)
     assert [(a.level, a.title, a.action) for a in alerts] == [
         (level, f"Title {kind}", f"Advice {kind}.")
     ]
@@ -256,5 +252,5 @@ def test_each_kind_of_finding_becomes_an_alert_with_its_advice(app, kind, emerge
     )
     db.session.commit()
     db.session.expire_all()
-    alerts = registry(app).collect("patient_alerts", patient=patient)
+    alerts = collect("patient_alerts", patient=patient)
     assert "Reviewed by Tess Therapist" in alerts[0].detail

@@ -359,10 +359,39 @@ def check_spec(spec: ModalitySpec) -> None:
         raise ValueError(f"{where}: needs a required 'minutes' int field bounded within 1..120")
 
 
-def registry(specs: Iterable[ModalitySpec]) -> dict[str, ModalitySpec]:
-    """Key -> spec for every modality; refuses malformed specs and duplicate keys."""
+def _field_from_mapping(where: str, data: FieldSpec | Mapping[str, Any]) -> FieldSpec:
+    if isinstance(data, FieldSpec):
+        return data
+    values = dict(data)
+    if "choices" in values:
+        values["choices"] = tuple((str(v), str(label)) for v, label in values["choices"])
+    try:
+        return FieldSpec(**values)
+    except TypeError as exc:
+        raise ValueError(f"{where}: field {values.get('name')!r} is not valid ({exc})") from None
+
+
+def spec_from_mapping(data: Mapping[str, Any]) -> ModalitySpec:
+    """A :class:`ModalitySpec` from plain data: how another plugin describes a modality
+    without importing this one.  Keys are the attribute names of :class:`ModalitySpec`;
+    ``fields`` and ``plan_fields`` are lists of mappings keyed like :class:`FieldSpec`."""
+    values = dict(data)
+    where = f"modality {values.get('key')!r}"
+    for name in ("fields", "plan_fields"):
+        values[name] = tuple(_field_from_mapping(where, f) for f in values.get(name, ()))
+    try:
+        return ModalitySpec(**values)
+    except TypeError as exc:
+        raise ValueError(f"{where} is not valid ({exc})") from None
+
+
+def registry(specs: Iterable[ModalitySpec | Mapping[str, Any]]) -> dict[str, ModalitySpec]:
+    """Key -> spec for every modality; refuses malformed specs and duplicate keys.
+
+    A spec may be given as plain data (see :func:`spec_from_mapping`)."""
     out: dict[str, ModalitySpec] = {}
-    for spec in specs:
+    for given in specs:
+        spec = spec_from_mapping(given) if isinstance(given, Mapping) else given
         check_spec(spec)
         if spec.key in out:
             first = out[spec.key]

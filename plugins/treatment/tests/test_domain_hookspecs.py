@@ -47,3 +47,34 @@ def test_with_no_other_plugin_the_hook_contributes_nothing():
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     assert pm.hook.treatment_modalities() == []
+
+
+def test_a_malformed_modality_is_refused_naming_it():
+    import pytest
+
+    minutes = {"name": "minutes", "label": "Minutes", "type": "int", "min": 1, "max": 120}
+    with pytest.raises(ValueError, match="modality 'cupping'"):
+        registry(
+            [
+                {
+                    "key": "cupping",
+                    "label": "Cupping",
+                    "description": "",
+                    "fields": [minutes],
+                    "colour": "red",
+                }
+            ]
+        )
+    with pytest.raises(ValueError, match="'cups' is not valid"):
+        registry(
+            [
+                {
+                    "key": "cupping",
+                    "label": "Cupping",
+                    "description": "",
+                    "fields": [minutes, {"name": "cups", "label": "Cups", "kind": "int"}],
+                }
+            ]
+        )
+    with pytest.raises(ValueError, match="minutes"):
+        registry([{"key": "cupping", "label": "Cupping", "description": "", "fields": []}])

@@ -145,6 +145,8 @@ def test_registry_refuses_malformed_modalities(broken, problem):
 
 def test_registry_refuses_something_that_is_not_a_modality():
     with pytest.raises(ValueError, match="Not a ModalitySpec"):
+        registry(["cupping"])
+    with pytest.raises(ValueError, match="modality 'cupping' is not valid"):
         registry([{"key": "cupping"}])
 
 

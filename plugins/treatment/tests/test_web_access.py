@@ -9,8 +9,8 @@ import io
 import pypdf
 from sqlalchemy import select
 
-from clinic.api import AuditEvent, AuthorizationStatus, OutcomeMeasure, db, hookimpl
-from clinic.testing import make_patient, make_user
+from clinic.api import AuditEvent, AuthorizationStatus, OutcomeMeasure, collect, db, hookimpl
+from clinic.testing import make_patient, make_user, register_hooks
 from plugins.treatment.models import ErrorMark, Note
 from plugins.treatment.tests.factories import make_note, make_plan
 
@@ -63,7 +63,7 @@ def test_billable_services_only_for_signed_notes_in_range(app):
     db.session.add(ErrorMark(note_id=wrong.id, author_id=therapist.id, reason="wrong patient"))
     make_note(patient, therapist, signed=True, day=today - dt.timedelta(days=30))
     db.session.commit()
-    services = app.extensions["clinic"].collect(
+    services = collect(
         "billable_services", patient=patient, start=today - dt.timedelta(days=7), end=today
     )
     assert sorted((s.service, s.minutes, s.timed) for s in services) == [
@@ -86,7 +86,7 @@ class Others:
 
 
 def test_progress_view_shows_pain_drop_goals_and_authorized_visits(app, signed_in):
-    app.extensions["clinic"].pm.register(Others(), name="others-test")
+    register_hooks(app, Others(), "others-test")
     client, user = signed_in("therapist")
     patient = make_patient()
     plan = make_plan(patient, user)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from clinic.api import HandoutSection, db, hookimpl
-from clinic.testing import login, make_patient, make_user
+from clinic.testing import enabled_plugins, login, make_patient, make_user, register_hooks
 from plugins.treatment.models import Note
 from plugins.treatment.tests.factories import make_note, make_plan, note_form_data
 
 
 def test_works_with_only_the_treatment_plugin_enabled(app_factory):
     alone = app_factory(CLINIC_PLUGINS=["treatment"])
-    assert [n for n, p in alone.extensions["clinic"].plugins.items() if p.status == "enabled"] == [
-        "treatment"
-    ]
+    assert enabled_plugins(alone) == ["treatment"]
     with alone.app_context():
         user = make_user("therapist")
         patient = make_patient()
@@ -37,7 +35,7 @@ class Handouts:
 
 
 def test_home_care_advice_offered_by_handouts_hook_is_recorded(app, signed_in):
-    app.extensions["clinic"].pm.register(Handouts(), name="handouts-test")
+    register_hooks(app, Handouts(), "handouts-test")
     client, user = signed_in("therapist")
     note = make_note(make_patient(), user)
     url = f"/treatment/patients/{note.patient_id}/notes/{note.id}"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from clinic.api import AuditEvent, db
-from clinic.testing import TEST_PASSWORD, make_patient
+from clinic.testing import TEST_PASSWORD, make_patient, register_hooks
 from plugins.treatment.models import Addendum, ErrorMark, Note
 from plugins.treatment.tests.factories import make_note, make_plan, note_form_data
 
@@ -201,7 +201,7 @@ def test_hot_pack_entry_over_heat_contraindication_needs_written_override(app, t
         def patient_safety_flags(self, patient):
             return [SafetyFlag("neuro", "heat", "Reduced sensation", "No heat", ("lower_back_l",))]
 
-    app.extensions["clinic"].pm.register(Flags(), name="flags-test")
+    register_hooks(app, Flags(), "flags-test")
     client, user = therapist
     note = make_note(make_patient(), user, keys=("hot_pack",))
     entry = note.entries[0]

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from clinic.api import AuditEvent, SafetyFlag, db, hookimpl
-from clinic.testing import make_patient
+from clinic.testing import make_patient, register_hooks
 from plugins.treatment.models import Plan
 from plugins.treatment.tests.factories import make_plan
 
@@ -27,7 +27,7 @@ class Flags:
 @pytest.fixture
 def flags(app):
     holder = Flags()
-    app.extensions["clinic"].pm.register(holder, name="flags-test")
+    register_hooks(app, holder, "flags-test")
     return holder
 
 

@@ -8,19 +8,22 @@ import pytest
 from sqlalchemy import select
 
 from clinic.api import db, hookimpl
-from clinic.testing import make_patient
-from plugins.treatment.domain.builtin import minutes_field
-from plugins.treatment.domain.modalities import FieldSpec, ModalitySpec
+from clinic.testing import make_patient, register_hooks
 from plugins.treatment.models import Note, NoteEntry, Plan
 
-CUPPING = ModalitySpec(
-    key="cupping",
-    label="Cupping",
-    description="Suction cups over the back.",
-    fields=(FieldSpec("cup_count", "Number of cups", "int", min=1, max=12), minutes_field()),
-    plan_fields=(FieldSpec("cup_count", "Number of cups", "int", min=1, max=12),),
-    service_key="cupping.session",
-)
+# Written the way another plugin writes it: plain data, nothing imported from treatment.
+CUP_COUNT = {"name": "cup_count", "label": "Number of cups", "type": "int", "min": 1, "max": 12}
+CUPPING = {
+    "key": "cupping",
+    "label": "Cupping",
+    "description": "Suction cups over the back.",
+    "fields": [
+        CUP_COUNT,
+        {"name": "minutes", "label": "Minutes", "type": "int", "min": 1, "max": 120},
+    ],
+    "plan_fields": [CUP_COUNT],
+    "service_key": "cupping.session",
+}
 
 
 class CuppingPlugin:
@@ -31,7 +34,7 @@ class CuppingPlugin:
 
 @pytest.fixture
 def cupping(app):
-    app.extensions["clinic"].pm.register(CuppingPlugin(), name="cupping-test")
+    register_hooks(app, CuppingPlugin(), "cupping-test")
 
 
 def test_cupping_appears_in_plan_form_and_is_validated(app, signed_in, cupping):
