@@ -30,7 +30,7 @@ from plugins.intake.models import (
 )
 from plugins.intake.packets import BUNDLED_PACKETS, PAIN_DIAGRAM, Packet, step_choices
 from plugins.intake.scoring import ScoringError, score
-from plugins.intake.screening import evaluate
+from plugins.intake.screening import Thresholds, evaluate
 from plugins.intake.wording import WordingPack, WordingPackError, parse_pack
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -324,13 +324,18 @@ def apply_score(response: IntakeResponse, step: str, answers: dict[str, Any]) ->
     response.missing = to_json(list(result.missing))
 
 
-def add_findings(response: IntakeResponse, patient, answers: dict[str, Any], today) -> None:
-    findings = evaluate(
-        answers,
-        age=patient.age_on(today),
+def screening_thresholds() -> Thresholds:
+    """The clinic's screening settings (docs/clinical-rules.md, "Settings")."""
+    return Thresholds(
         red_flag_age_under=int(setting("red_flag_age_under")),
         red_flag_age_over=int(setting("red_flag_age_over")),
+        surgery_clearance_weeks=int(setting("surgery_clearance_weeks")),
+        pregnancy_supine_weeks=int(setting("pregnancy_supine_weeks")),
     )
+
+
+def add_findings(response: IntakeResponse, patient, answers: dict[str, Any], today) -> None:
+    findings = evaluate(answers, age=patient.age_on(today), thresholds=screening_thresholds())
     for finding in findings:
         db.session.add(
             IntakeFinding(
