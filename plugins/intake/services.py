@@ -216,6 +216,8 @@ def save_page(run: IntakeRun, page: Page, raw: dict[str, Any]) -> None:
 class Submission:
     problems: dict[str, dict[str, str]] = field(default_factory=dict)
     responses: list[IntakeResponse] = field(default_factory=list)
+    # True when an answer raised an emergency: the patient is asked to go to the desk now.
+    emergency: bool = False
 
     @property
     def ok(self) -> bool:
@@ -301,7 +303,8 @@ def submit_run(run: IntakeRun, patient, *, entered_by_kind: str, user=None) -> S
         db.session.add(response)
         db.session.flush()
         if step == "history":
-            add_findings(response, patient, answers, now.date())
+            added = add_findings(response, patient, answers, now.date())
+            submission.emergency = any(f.emergency for f in added)
         submission.responses.append(response)
     run.status = "complete"
     run.finished_at = now
@@ -334,10 +337,13 @@ def screening_thresholds() -> Thresholds:
     )
 
 
-def add_findings(response: IntakeResponse, patient, answers: dict[str, Any], today) -> None:
+def add_findings(
+    response: IntakeResponse, patient, answers: dict[str, Any], today
+) -> list[IntakeFinding]:
     findings = evaluate(answers, age=patient.age_on(today), thresholds=screening_thresholds())
+    rows = []
     for finding in findings:
-        db.session.add(
+        rows.append(
             IntakeFinding(
                 response_id=response.id,
                 patient_id=patient.id,
@@ -351,6 +357,8 @@ def add_findings(response: IntakeResponse, patient, answers: dict[str, Any], tod
                 emergency=bool(finding.emergency),
             )
         )
+    db.session.add_all(rows)
+    return rows
 
 
 def audit(event_type: str, run: IntakeRun | None = None, **kwargs) -> None:
