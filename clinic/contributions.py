@@ -18,12 +18,27 @@ ALERT_LEVEL_ORDER = {"emergency": 0, "danger": 1, "warning": 2, "info": 3}
 
 @dataclass(frozen=True)
 class NavItem:
-    """A link in the main navigation."""
+    """A link in the main navigation.
+
+    ``count``, when given, is called on every page that shows the link (only for users
+    who hold ``permission``); a result above zero is drawn as a badge beside the label,
+    e.g. the number of findings waiting for review.  ``count_label`` says what the number
+    counts, for screen readers ("waiting for review").  Keep the callable cheap: one
+    COUNT query.
+    """
 
     label: str
     endpoint: str
     permission: str
     order: int = 100
+    count: Callable[[], int] | None = None
+    count_label: str = ""
+
+    def badge(self) -> int:
+        """The badge number for this request (0 = no badge)."""
+        if self.count is None:
+            return 0
+        return max(int(self.count() or 0), 0)
 
 
 @dataclass(frozen=True)

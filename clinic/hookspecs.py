@@ -31,6 +31,16 @@ def nav_items(user):
         @hookimpl
         def nav_items():
             return [NavItem("Intake packets", "intake.packets", "intake.view", order=20)]
+
+    A link can carry a count badge, shown on every staff page while it is above zero
+    (the callable runs only for users who may see the link)::
+
+        @hookimpl
+        def nav_items():
+            return [NavItem(
+                "Needs review", "intake.needs_review", "intake.view", order=15,
+                count=queries.needs_review_count, count_label="waiting for review",
+            )]
     """
 
 

@@ -260,3 +260,37 @@ def test_db_upgrade_still_works_after_a_migrated_plugin_is_disabled(sticky_insta
     finally:
         with with_sticky.app_context():
             downgrade(revision="sticky@base")
+
+
+class CountingNavPlugin:
+    """A nav link with a count badge, one for everyone and one for admins only."""
+
+    calls = 0
+    value = 3
+
+    @hookimpl
+    def nav_items(self):
+        def count():
+            CountingNavPlugin.calls += 1
+            return CountingNavPlugin.value
+
+        return [
+            NavItem("Counted", "patients.search", "patients.view", count=count, count_label="new"),
+            NavItem("Audit count", "admin.audit_log", "admin.audit", count=count),
+        ]
+
+
+def test_nav_item_count_is_a_badge_on_every_page_while_non_zero(app, signed_in):
+    app.extensions["clinic"].pm.register(CountingNavPlugin(), name="counting-test")
+    patient = make_patient()
+    desk, _ = signed_in("front-desk")
+    CountingNavPlugin.value, CountingNavPlugin.calls = 3, 0
+    for url in ("/patients/", f"/patients/{patient.id}"):
+        page = desk.get(url).text
+        assert 'data-nav-count="patients.search">3<' in page
+        assert '<span class="visually-hidden"> new</span>' in page
+    # Filtered by permission: the admin-only link and its count never reach the desk.
+    assert 'data-nav-count="admin.audit_log"' not in page
+    assert CountingNavPlugin.calls == 2, "a hidden link's count must not even be computed"
+    CountingNavPlugin.value = 0
+    assert "data-nav-count" not in desk.get("/patients/").text

@@ -47,6 +47,8 @@ manifest = PluginManifest(
         "mcid_percent": 30.0,
         "red_flag_age_under": 20,
         "red_flag_age_over": 50,
+        "surgery_clearance_weeks": 6,
+        "pregnancy_supine_weeks": 20,
     },
     migrations=Path(__file__).parent / "migrations" / "versions",
     description="Intake questionnaires, tablet hand-over, scores and safety screening.",

@@ -36,6 +36,7 @@ EVENTS = {
     "intake.finding_review": "Recorded that an intake safety alert was reviewed",
     "intake.finding_clearance": "Recorded physician clearance for an intake safety alert",
     "intake.finding_review_refused": "Refused an incomplete alert review",
+    "intake.needs_review_view": "Opened the clinic-wide list of safety alerts needing review",
     "intake.wording_upload": "Loaded a questionnaire wording pack",
     "intake.wording_refused": "Refused a questionnaire wording pack",
     "intake.wording_activate": "Switched a questionnaire wording pack on or off",
@@ -50,6 +51,7 @@ ALERT_LEVEL = {
     "relative": "warning",
     "local": "warning",
     "heat": "warning",
+    "heat_check": "warning",
     "pressure": "warning",
 }
 
@@ -69,7 +71,17 @@ def audit_event_types():
 
 @hookimpl
 def nav_items():
+    from plugins.intake import queries
+
     return [
+        NavItem(
+            "Needs review",
+            "intake.needs_review",
+            "intake.view",
+            order=15,
+            count=queries.needs_review_count,
+            count_label="safety alerts waiting for review",
+        ),
         NavItem("Intake", "intake.index", "intake.view", order=20),
         NavItem("Wording packs", "intake.wording_packs", "intake.manage", order=800),
         NavItem("Intake packets", "intake.packet_admin", "intake.manage", order=810),
@@ -116,6 +128,8 @@ def _status_words(finding) -> str:
             )
         else:
             parts.append(f"Reviewed by {who} on {review.recorded_at.date().isoformat()}.")
+            if finding.emergency and review.note:
+                parts.append(f"Action taken: {review.note}")
     return " ".join(parts)
 
 
@@ -136,8 +150,8 @@ def patient_alerts(patient):
                 action=finding.advice,
                 permission="intake.view",
                 source="intake",
-                link_endpoint="intake.findings",
-                link_values={"patient_id": patient.id},
+                link_endpoint="intake.finding",
+                link_values={"patient_id": patient.id, "finding_id": finding.id},
             )
         )
     return alerts
@@ -175,6 +189,9 @@ def patient_safety_flags(patient):
             reviewed=f.reviewed,
             cleared=f.cleared,
             source="intake",
+            finding_id=str(f.id),
+            link_endpoint="intake.finding",
+            link_values={"patient_id": patient.id, "finding_id": f.id},
         )
         for f in queries.current_findings(patient.id)
     ]

@@ -160,7 +160,8 @@ class IntakeFinding(db.Model):
 
     @property
     def reviewed(self) -> bool:
-        return any(r.action == "reviewed" for r in self.reviews)
+        # A physician's clearance of one finding is also a review of it.
+        return any(r.action in ("reviewed", "clearance") for r in self.reviews)
 
     @property
     def cleared(self) -> bool:

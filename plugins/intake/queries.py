@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, or_, select
 
 from clinic.api import db
-from plugins.intake.models import IntakeFinding, IntakeResponse, IntakeRun
+from plugins.intake.models import IntakeFinding, IntakeFindingReview, IntakeResponse, IntakeRun
 from plugins.intake.packets import PAIN_DIAGRAM
 
 
@@ -59,3 +59,51 @@ def scored(patient_id: int) -> dict[str, list[IntakeResponse]]:
             continue
         grouped.setdefault(response.instrument_id, []).append(response)
     return grouped
+
+
+def _latest_history_ids():
+    """Each patient's latest health-history response id (the one whose findings count)."""
+    ranked = select(
+        IntakeResponse.id.label("id"),
+        func.row_number()
+        .over(
+            partition_by=IntakeResponse.patient_id,
+            order_by=(IntakeResponse.entered_at.desc(), IntakeResponse.id.desc()),
+        )
+        .label("rank"),
+    ).where(IntakeResponse.instrument_id == "history")
+    ranked = ranked.subquery()
+    return select(ranked.c.id).where(ranked.c.rank == 1)
+
+
+def _needs_review_filter():
+    """Unreviewed emergencies and red flags of each patient's latest screen."""
+    return (
+        IntakeFinding.response_id.in_(_latest_history_ids()),
+        or_(IntakeFinding.emergency, IntakeFinding.kind == "red_flag"),
+        ~exists().where(IntakeFindingReview.finding_id == IntakeFinding.id),
+    )
+
+
+def needs_review() -> list[IntakeFinding]:
+    """Clinic-wide review list: emergencies newest first, then red flags oldest first
+    (docs/clinical-rules.md, "Needs review")."""
+    rows = list(
+        db.session.scalars(
+            select(IntakeFinding)
+            .join(IntakeResponse, IntakeResponse.id == IntakeFinding.response_id)
+            .where(*_needs_review_filter())
+            .order_by(IntakeResponse.entered_at, IntakeFinding.id)
+        )
+    )
+    emergencies = [f for f in rows if f.emergency][::-1]
+    return emergencies + [f for f in rows if not f.emergency]
+
+
+def needs_review_count() -> int:
+    return int(
+        db.session.scalar(
+            select(func.count()).select_from(IntakeFinding).where(*_needs_review_filter())
+        )
+        or 0
+    )

@@ -35,6 +35,8 @@ class Flow:
     entered_by_kind: str
     audit_kwargs: dict
     audit_reads: bool = False  # staff reading saved answers is a read of patient data
+    # Where to go instead of ``done_url`` when an answer raised an emergency.
+    emergency_url: str | None = None
 
 
 def field_name(item_id: str) -> str:
@@ -301,5 +303,13 @@ def handle_submit(run, patient, flow: Flow, user=None, on_success=None):
     )
     if on_success is not None:
         on_success()
+    if submission.emergency and flow.emergency_url is None:
+        flash(
+            "An answer in this packet is an emergency: a clinician must see the patient now "
+            "(see Needs review).",
+            "error",
+        )
     db.session.commit()
+    if submission.emergency and flow.emergency_url is not None:
+        return redirect(flow.emergency_url)
     return redirect(flow.done_url)

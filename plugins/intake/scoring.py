@@ -6,8 +6,8 @@ rule and returns a :class:`ScoreResult`.  When there can be no score it raises
 :class:`ScoringError` (a ``ValueError``) with a message saying why; it never returns a result
 with ``total=None``.  Invalid answers raise :class:`ResponseError` (also a ``ValueError``).
 
-Rounding is half-up to one decimal everywhere (project decision 2), done in ``Decimal`` so
-35.55 is never rounded down because of binary floating point.
+Rounding is half-up to one decimal everywhere (docs/clinical-rules.md, "Questionnaire
+scoring"), done in ``Decimal`` so 35.55 is never rounded down because of binary floating point.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from plugins.intake.models import (
 )
 from plugins.intake.packets import BUNDLED_PACKETS, PAIN_DIAGRAM, Packet, step_choices
 from plugins.intake.scoring import ScoringError, score
-from plugins.intake.screening import evaluate
+from plugins.intake.screening import Thresholds, evaluate
 from plugins.intake.wording import WordingPack, WordingPackError, parse_pack
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -216,6 +216,8 @@ def save_page(run: IntakeRun, page: Page, raw: dict[str, Any]) -> None:
 class Submission:
     problems: dict[str, dict[str, str]] = field(default_factory=dict)
     responses: list[IntakeResponse] = field(default_factory=list)
+    # True when an answer raised an emergency: the patient is asked to go to the desk now.
+    emergency: bool = False
 
     @property
     def ok(self) -> bool:
@@ -301,7 +303,8 @@ def submit_run(run: IntakeRun, patient, *, entered_by_kind: str, user=None) -> S
         db.session.add(response)
         db.session.flush()
         if step == "history":
-            add_findings(response, patient, answers, now.date())
+            added = add_findings(response, patient, answers, now.date())
+            submission.emergency = any(f.emergency for f in added)
         submission.responses.append(response)
     run.status = "complete"
     run.finished_at = now
@@ -324,15 +327,23 @@ def apply_score(response: IntakeResponse, step: str, answers: dict[str, Any]) ->
     response.missing = to_json(list(result.missing))
 
 
-def add_findings(response: IntakeResponse, patient, answers: dict[str, Any], today) -> None:
-    findings = evaluate(
-        answers,
-        age=patient.age_on(today),
+def screening_thresholds() -> Thresholds:
+    """The clinic's screening settings (docs/clinical-rules.md, "Settings")."""
+    return Thresholds(
         red_flag_age_under=int(setting("red_flag_age_under")),
         red_flag_age_over=int(setting("red_flag_age_over")),
+        surgery_clearance_weeks=int(setting("surgery_clearance_weeks")),
+        pregnancy_supine_weeks=int(setting("pregnancy_supine_weeks")),
     )
+
+
+def add_findings(
+    response: IntakeResponse, patient, answers: dict[str, Any], today
+) -> list[IntakeFinding]:
+    findings = evaluate(answers, age=patient.age_on(today), thresholds=screening_thresholds())
+    rows = []
     for finding in findings:
-        db.session.add(
+        rows.append(
             IntakeFinding(
                 response_id=response.id,
                 patient_id=patient.id,
@@ -346,6 +357,8 @@ def add_findings(response: IntakeResponse, patient, answers: dict[str, Any], tod
                 emergency=bool(finding.emergency),
             )
         )
+    db.session.add_all(rows)
+    return rows
 
 
 def audit(event_type: str, run: IntakeRun | None = None, **kwargs) -> None:

@@ -307,4 +307,9 @@ def staff_submit(patient_id: int, run_id: int):
 
 
 # Route modules register on ``bp`` when imported.
-from plugins.intake import views_admin, views_records, views_tablet  # noqa: E402, F401
+from plugins.intake import (  # noqa: E402, F401
+    views_admin,
+    views_findings,
+    views_records,
+    views_tablet,
+)

@@ -1,21 +1,18 @@
-"""Reading what was submitted: response detail, FHIR downloads, printed packets,
-safety findings and the reviews or clearances a therapist records against them."""
+"""Reading what was submitted: response detail, FHIR downloads and printed packets.
+(Safety findings and their reviews live in :mod:`plugins.intake.views_findings`.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 
-from flask import Response, abort, flash, redirect, render_template, url_for
-from flask_login import current_user
-from wtforms import DateField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from flask import Response, abort, render_template
 
-from clinic.api import ClinicForm, choices, db, pdf_response, record, record_and_commit, require
-from plugins.intake import fhir, painmap, queries, runner, services
+from clinic.api import db, pdf_response, record, require
+from plugins.intake import fhir, painmap, runner, services
 from plugins.intake.instruments import UnknownInstrument
 from plugins.intake.instruments import get as get_definition
-from plugins.intake.models import IntakeFinding, IntakeFindingReview, IntakeResponse, utcnow
+from plugins.intake.models import IntakeResponse
 from plugins.intake.packets import PAIN_DIAGRAM
 from plugins.intake.scoring import ScoreResult
 from plugins.intake.views import bp, patient_or_404, run_or_404
@@ -231,112 +228,3 @@ def run_pdf(patient_id: int, completed_run_id: int):
         shapes=painmap.shapes,
         intensity=painmap.intensity_class,
     )
-
-
-# -- safety findings ---------------------------------------------------------------
-
-
-class ReviewForm(ClinicForm):
-    action = RadioField(
-        "What are you recording?",
-        choices=choices(
-            [
-                ("reviewed", "I have reviewed this alert"),
-                ("clearance", "Physician clearance was received"),
-            ]
-        ),
-        validators=[DataRequired(message="Choose what you are recording.")],
-    )
-    clearance_date = DateField("Date of the clearance", validators=[Optional()])
-    cleared_by = StringField(
-        "Physician who gave the clearance", validators=[Optional(), Length(max=160)]
-    )
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)])
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        if self.action.data == "clearance":
-            if not self.clearance_date.data:
-                self.clearance_date.errors.append("Give the date of the clearance.")
-                ok = False
-            elif self.clearance_date.data > dt.date.today():
-                self.clearance_date.errors.append("The clearance date cannot be in the future.")
-                ok = False
-            if not (self.cleared_by.data or "").strip():
-                self.cleared_by.errors.append("Name the physician who gave the clearance.")
-                ok = False
-        return ok
-
-
-def finding_or_404(patient, finding_id: int) -> IntakeFinding:
-    finding = db.session.get(IntakeFinding, finding_id)
-    if finding is None or finding.patient_id != patient.id:
-        abort(404)
-    return finding
-
-
-@bp.route("/patients/<int:patient_id>/findings")
-@require("intake.view")
-def findings(patient_id: int):
-    patient = patient_or_404(patient_id)
-    current = queries.current_findings(patient.id)
-    record(
-        "intake.findings_view", patient_id=patient.id, object_type="patient", object_id=patient.id
-    )
-    db.session.commit()
-    return render_template(
-        "intake/findings.html",
-        patient=patient,
-        findings=current,
-        forms={f.id: ReviewForm(prefix=f"f{f.id}") for f in current},
-    )
-
-
-@bp.route("/patients/<int:patient_id>/findings/<int:finding_id>/review", methods=["POST"])
-@require("intake.alerts.review")
-def review_finding(patient_id: int, finding_id: int):
-    patient = patient_or_404(patient_id)
-    finding = finding_or_404(patient, finding_id)
-    form = ReviewForm(prefix=f"f{finding.id}")
-    if not form.validate_on_submit():
-        record_and_commit(
-            "intake.finding_review_refused",
-            patient_id=patient.id,
-            object_type="intake_finding",
-            object_id=finding.id,
-            outcome="refused",
-            detail={"errors": sorted(form.errors)},
-        )
-        current = queries.current_findings(patient.id)
-        forms = {f.id: ReviewForm(prefix=f"f{f.id}", formdata=None) for f in current}
-        forms[finding.id] = form
-        return render_template(
-            "intake/findings.html", patient=patient, findings=current, forms=forms
-        ), 422
-    review = IntakeFindingReview(
-        finding_id=finding.id,
-        patient_id=patient.id,
-        action=form.action.data,
-        clearance_date=form.clearance_date.data if form.action.data == "clearance" else None,
-        cleared_by=(form.cleared_by.data or "").strip() if form.action.data == "clearance" else "",
-        note=(form.note.data or "").strip(),
-        recorded_by_id=current_user.id,
-        recorded_at=utcnow(),
-    )
-    db.session.add(review)
-    db.session.flush()
-    record(
-        "intake.finding_clearance" if review.action == "clearance" else "intake.finding_review",
-        patient_id=patient.id,
-        object_type="intake_finding",
-        object_id=finding.id,
-        detail={
-            "code": finding.code,
-            "review": review.id,
-            "clearance_date": review.clearance_date,
-            "cleared_by": review.cleared_by,
-        },
-    )
-    db.session.commit()
-    flash("Clearance recorded." if review.action == "clearance" else "Review recorded.", "success")
-    return redirect(url_for("intake.findings", patient_id=patient.id))

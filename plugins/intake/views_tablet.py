@@ -130,6 +130,7 @@ def tablet_flow(patient_id: int, token: str) -> runner.Flow:
         review_url=url_for("intake.tablet_review", **ids),
         submit_url=url_for("intake.tablet_submit", **ids),
         done_url=url_for("intake.tablet_done"),
+        emergency_url=url_for("intake.tablet_done", desk="now"),
         entered_by_kind="patient",
         audit_kwargs=AUDIT_AS_TABLET,
     )
@@ -269,4 +270,7 @@ def tablet_submit(patient_id: int, token: str):
 @bp.route("/tablet/done")
 @public
 def tablet_done():
-    return render_template("intake/tablet_done.html", layout=LAYOUT)
+    # ``desk=now`` only changes the wording (no patient data is on this page), so a
+    # hand-typed URL can do no harm.
+    see_desk = request.args.get("desk") == "now"
+    return render_template("intake/tablet_done.html", layout=LAYOUT, see_desk=see_desk)

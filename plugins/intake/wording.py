@@ -1,6 +1,7 @@
 """Wording packs: the licensed text of a questionnaire, loaded by the clinic.
 
-The project ships no copyrighted questionnaire wording (project decision 1).  A clinic that holds
+The project ships no copyrighted questionnaire wording (docs/clinical-rules.md,
+"Questionnaire scoring").  A clinic that holds
 a licence uploads the text as a FHIR R4 Questionnaire JSON whose ``linkId``s are our item ids;
 :func:`parse_pack` checks it strictly and returns a :class:`WordingPack`.  Option wording is read
 from ``answerOption.valueCoding.display`` (the code is the option value) and stored under

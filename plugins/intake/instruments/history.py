@@ -104,9 +104,34 @@ ITEMS: tuple[Item, ...] = (
         _WARNING,
     ),
     _yes_no(
+        "both_legs_new",
+        "Is this in both legs new for you, or getting worse?",
+        _WARNING,
+        help="Answer no if you have had it in both legs for a long time and it has not changed.",
+        show_if=("history.both_legs", YES),
+    ),
+    _yes_no(
         "leg_weakness",
         "Is one or both of your legs getting weaker, for example your foot drags or slaps "
         "when you walk, or your knee gives way?",
+        _WARNING,
+    ),
+    _yes_no(
+        "new_numbness",
+        "Since your back pain started, have you had new numbness or pins and needles in your "
+        "legs, feet or body?",
+        _WARNING,
+    ),
+    _yes_no(
+        "thoracic_pain",
+        "Do you have pain in the middle or upper part of your back, around or between your "
+        "shoulder blades?",
+        _WARNING,
+    ),
+    _yes_no(
+        "spinal_procedure",
+        "In the last 6 weeks, have you had an injection into your back or spine, or an "
+        "operation or other procedure on your spine?",
         _WARNING,
     ),
     _yes_no(
@@ -171,6 +196,19 @@ ITEMS: tuple[Item, ...] = (
         "Do you have, or has a doctor said you might have, a blood clot in a leg vein (DVT) "
         "or in your lungs?",
         _HEALTH,
+    ),
+    _yes_no(
+        "leg_swelling",
+        "Is one of your legs newly swollen, warm or painful (for example the calf), when the "
+        "other leg is not?",
+        _HEALTH,
+    ),
+    _yes_no(
+        "clot_risk",
+        "In the last 4 weeks, have you had an operation, spent several days in bed or hardly "
+        "moving, or travelled for more than 4 hours at a time?",
+        _HEALTH,
+        show_if=("history.leg_swelling", YES),
     ),
     _yes_no(
         "contagious_illness",
@@ -269,10 +307,16 @@ ITEMS: tuple[Item, ...] = (
     _where("healing_fracture", "broken bone", _AREAS),
     _yes_no(
         "varicose_veins",
-        "Do you have varicose veins, or a vein that is swollen, hard and sore?",
+        "Do you have varicose veins (veins that bulge or twist under the skin)?",
         _AREAS,
     ),
-    _where("varicose_veins", "vein problem", _AREAS),
+    _where("varicose_veins", "varicose veins", _AREAS),
+    _yes_no(
+        "sore_vein",
+        "Is there a vein anywhere on your body that is swollen, hard, red or sore to touch?",
+        _AREAS,
+    ),
+    _where("sore_vein", "sore or swollen vein", _AREAS),
     _yes_no(
         "aneurysm",
         "Has a doctor told you that you have an aneurysm (a blood vessel with a weak, bulging "
@@ -280,6 +324,12 @@ ITEMS: tuple[Item, ...] = (
         _AREAS,
     ),
     _where("aneurysm", "aneurysm", _AREAS),
+    _yes_no(
+        "aneurysm_new_pain",
+        "Is your back pain or tummy pain new, or different from the pain you usually have?",
+        _AREAS,
+        show_if=("history.aneurysm", YES),
+    ),
     # --- Medicines ------------------------------------------------------------------------
     Item(
         "history.medications",
@@ -313,7 +363,8 @@ ITEMS: tuple[Item, ...] = (
         "How many weeks ago was your operation?",
         "integer",
         min=0,
-        max=52,
+        # The question asks about the last 3 months, so at most 13 weeks (clinical-rules.md).
+        max=13,
         required=False,
         show_if=("history.recent_surgery", YES),
         page=_SURGERY,
@@ -397,7 +448,9 @@ ITEMS: tuple[Item, ...] = (
 
 DEFINITION = InstrumentDefinition(
     id="history",
-    version="1.0",
+    # 1.1: DVT, sore-vein, thoracic-pain, spinal-procedure and "new or worse" follow-up
+    # questions (docs/clinical-rules.md); answers to 1.0 are never mixed with 1.1.
+    version="1.1",
     title="Health history and safety screen",
     short_title="Health history",
     kind="screen",
@@ -409,5 +462,9 @@ DEFINITION = InstrumentDefinition(
         "These questions help us keep your treatment safe. Answer as well as you can. If you "
         "are not sure, answer yes and your therapist will talk it through with you."
     ),
-    missing_rule="Every yes/no question must be answered; the follow-up questions are optional.",
+    missing_rule=(
+        "Every yes/no question that is asked must be answered (including the yes/no follow-ups "
+        "that decide whether a sign is an emergency); the other follow-up questions are "
+        "optional."
+    ),
 )

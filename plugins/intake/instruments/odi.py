@@ -75,8 +75,8 @@ DEFINITION = InstrumentDefinition(
     ),
     band_note=(
         "Developers' labels applied to the rounded score: up to 20.0 minimal, up to 40.0 "
-        "moderate, up to 60.0 severe, up to 80.0 crippled, above 80.0 bed-bound (project "
-        "decision 2)."
+        "moderate, up to 60.0 severe, up to 80.0 crippled, above 80.0 bed-bound "
+        "(docs/clinical-rules.md)."
     ),
     double_mark_rule="higher",
     score_min=0,

@@ -1,6 +1,7 @@
 """Keele STarT Back Screening Tool (9 items): definition only; wording from a pack.
 
-Item order follows the Keele form (project decision 3): the psychosocial subscale is items 5-9.
+Item order follows the Keele form (docs/clinical-rules.md, "Questionnaire scoring"): the
+psychosocial subscale is items 5-9.
 """
 
 from __future__ import annotations

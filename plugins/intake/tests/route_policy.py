@@ -100,6 +100,8 @@ RULES = [
     RouteRule("intake.instruments", "GET", **_VIEW),
     RouteRule("intake.instrument_fhir", "GET", **_VIEW),
     RouteRule("intake.findings", "GET", **_VIEW),
+    RouteRule("intake.finding", "GET", **_VIEW),
+    RouteRule("intake.needs_review", "GET", **_VIEW),
     RouteRule("intake.start", "POST", **_ENTER_POST),
     RouteRule("intake.handover", "GET", **_VIEW),
     RouteRule("intake.staff_page", "GET", **_VIEW),

@@ -1,6 +1,8 @@
 """The whole tablet path in a real browser: the front desk hands the device over for
-"New back-pain patient", the patient fills every page (tapping the pain diagram), and
-the chart then shows the ODI band, the STarT Back risk and the red-flag alert."""
+"New back-pain patient", the patient fills every page (tapping the pain diagram) and
+reports a cauda-equina sign; the tablet asks them to go to the desk now, the Needs
+review list shows them first, a clinician records the review, and the chart shows the
+ODI band, the STarT Back risk and the alert."""
 
 from __future__ import annotations
 
@@ -13,6 +15,35 @@ from playwright.sync_api import expect
 from clinic.testing import TEST_PASSWORD, make_patient, make_user
 
 pytestmark = pytest.mark.browser
+
+
+def add_red_flag(patient):
+    """An older, unreviewed red flag for another patient (a thoracic-pain answer)."""
+    from clinic.api import db, utcnow
+    from plugins.intake.models import IntakeFinding, IntakeResponse
+
+    response = IntakeResponse(
+        patient_id=patient.id,
+        instrument_id="history",
+        instrument_version="1.1",
+        answers='{"history.thoracic_pain": true}',
+        entered_by_kind="patient",
+        entered_at=utcnow() - dt.timedelta(hours=3),
+    )
+    db.session.add(response)
+    db.session.flush()
+    db.session.add(
+        IntakeFinding(
+            response_id=response.id,
+            patient_id=patient.id,
+            code="thoracic_pain",
+            kind="red_flag",
+            title="Red flag: pain in the middle or upper back",
+            message="Answered yes to the thoracic-pain question.",
+            advice="Clinician to review before treatment.",
+        )
+    )
+    db.session.commit()
 
 
 def sign_in(page, username):
@@ -42,8 +73,12 @@ def test_tablet_path_new_back_pain_patient(browser_page, live_server):
     with live_server.app.app_context():
         make_user("front-desk", username="dana")
         make_user("therapist", username="theo")
-        patient = make_patient(first_name="Robin", last_name="Tablet")
+        patient = make_patient(
+            first_name="Robin", last_name="Tablet", date_of_birth=dt.date(1990, 5, 1)
+        )
         patient_id = patient.id
+        earlier = make_patient(first_name="Casey", last_name="Earlier")
+        add_red_flag(earlier)
 
     sign_in(page, "dana")
     page.goto(f"/patients/{patient_id}")
@@ -112,9 +147,13 @@ def test_tablet_path_new_back_pain_patient(browser_page, live_server):
     expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
     expect(page.get_by_text("Lower back, left")).to_be_visible()
     page.get_by_role("button", name="Submit answers").click()
+    # An emergency answer: plain words, no diagnosis, go to the desk now.
     expect(
-        page.get_by_role("heading", name="Thank you — please return the tablet to the front desk")
+        page.get_by_role(
+            "heading", name="Thank you. Please take this tablet to the front desk now."
+        )
     ).to_be_visible()
+    assert "cauda" not in page.content().lower()
 
     # The token no longer works (asked through the page's own cookies, so the refusal
     # is not logged as a page error).
@@ -122,8 +161,34 @@ def test_tablet_path_new_back_pain_patient(browser_page, live_server):
     assert dead.status == 403
     assert "This questionnaire link cannot be used" in dead.text()
 
-    # Back at the desk: the therapist sees the scores and the alert on the chart.
+    # The desk sees it at once: the badge on every page and Robin first in Needs review,
+    # above the older red flag.
+    sign_in(page, "dana")
+    expect(page.locator('[data-nav-count="intake.needs_review"]')).to_have_text(re.compile("^2"))
+    page.get_by_role("link", name=re.compile("^Needs review")).click()
+    rows = page.locator(".needs-review-row")
+    expect(rows.first).to_contain_text("Tablet, Robin")
+    expect(rows.first).to_contain_text("Emergency")
+    expect(rows.nth(1)).to_contain_text("Earlier, Casey")
+    page.get_by_role("button", name="Sign out").click()
+
+    # A clinician records the review and the action taken, from the list.
     sign_in(page, "theo")
+    page.get_by_role("link", name=re.compile("^Needs review")).click()
+    page.locator(".needs-review-row").first.get_by_role("link", name="Tablet, Robin").click()
+    expect(
+        page.get_by_role("heading", name="EMERGENCY: possible cauda equina signs")
+    ).to_be_visible()
+    page.get_by_label("Action taken (required)").fill("Sent to the emergency department by taxi.")
+    page.get_by_role("button", name="Record for this alert only").click()
+    expect(
+        page.locator("ul.reviews").get_by_text(
+            "Action taken: Sent to the emergency department by taxi."
+        )
+    ).to_be_visible()
+    expect(page.locator('[data-nav-count="intake.needs_review"]')).to_have_text(re.compile("^1"))
+
+    # The therapist sees the scores and the alert on the chart.
     page.goto(f"/patients/{patient_id}")
     alert = page.locator(".alert-emergency").first
     expect(alert).to_be_visible()

@@ -76,6 +76,7 @@ def test_safety_flags_hook_reports_findings_and_their_review(app, signed_in):
             prefix + "action": "clearance",
             prefix + "clearance_date": dt.date.today().isoformat(),
             prefix + "cleared_by": "Dr Rivera",
+            prefix + "note": "Light pressure agreed by phone with the prescriber.",
         },
     )
     assert recorded.status_code == 302

@@ -31,7 +31,7 @@ INTAKE = pathlib.Path(__file__).resolve().parents[1]
 PURE_MODULES = [
     *sorted((INTAKE / "instruments").glob("*.py")),
     INTAKE / "scoring.py",
-    INTAKE / "screening.py",
+    *sorted((INTAKE / "screening").glob("*.py")),
     INTAKE / "fhir.py",
     INTAKE / "wording.py",
 ]
