@@ -21,7 +21,7 @@ from clinic.api import (
 from plugins.treatment import assembly, services
 from plugins.treatment import notes as note_logic
 from plugins.treatment.domain.hashing import content_hash
-from plugins.treatment.domain.rules import unsigned_overdue
+from plugins.treatment.domain.rules import service_minutes, unsigned_overdue
 from plugins.treatment.forms import AddendumForm, ErrorMarkForm, SignForm
 from plugins.treatment.models import Addendum, ErrorMark, Note
 from plugins.treatment.views import bp
@@ -194,11 +194,22 @@ def sessions(patient_id: int):
         object_id=patient.id,
     )
     db.session.commit()
+    specs = services.modalities()
+    # The same per-modality totals the billable_services hook reports.
+    totals = {
+        n.id: service_minutes(
+            (specs[e.modality_key], {"minutes": e.minutes})
+            for e in n.entries
+            if e.modality_key in specs
+        )
+        for n in notes
+    }
     return render_template(
         "treatment/sessions.html",
         patient=patient,
         notes=notes,
-        specs=services.modalities(),
+        totals=totals,
+        specs=specs,
         show_services=user_can(current_user, "treatment.services.view"),
         show_notes=user_can(current_user, "treatment.notes.view"),
     )
