@@ -26,13 +26,26 @@ _CODE_RE = re.compile(r"^[A-TV-Z][0-9]([0-9A-Z](\.?[0-9A-Z]{0,4})?)?$", re.IGNOR
 
 @dataclass(frozen=True)
 class Diagnosis:
+    """One code.  ``hint`` says when the code is right to use (e.g. M54.51 needs
+    imaging-confirmed endplate changes); ``unusual_for_massage`` says why a payer is
+    unlikely to accept it on a massage claim (e.g. the M99.0- segmental codes of
+    chiropractic and osteopathic manipulation).  Both are optional fields of the data
+    file, written by the project, and shown wherever the code is chosen."""
+
     code: str
     title: str
     billable: bool
+    hint: str = ""
+    unusual_for_massage: str = ""
 
     @property
     def display(self) -> str:
         return f"{self.code} {self.title}"
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The coding notes to show beside the code (empty for most codes)."""
+        return tuple(n for n in (self.hint, self.unusual_for_massage) if n)
 
 
 def _compact(code: str) -> str:
@@ -45,7 +58,15 @@ def load() -> tuple[Diagnosis, ...]:
     rows = json.loads(DATA_FILE.read_text(encoding="utf-8"))
     out = []
     for row in rows:
-        out.append(Diagnosis(str(row["code"]), str(row["title"]), bool(row["billable"])))
+        out.append(
+            Diagnosis(
+                str(row["code"]),
+                str(row["title"]),
+                bool(row["billable"]),
+                hint=str(row.get("hint", "")),
+                unusual_for_massage=str(row.get("unusual_for_massage", "")),
+            )
+        )
     compacts = [_compact(d.code) for d in out]
     if len(set(compacts)) != len(compacts):
         raise ValueError(f"{DATA_FILE.name} lists a code twice")

@@ -84,6 +84,7 @@ def add_history(patient, rng) -> None:
                 values={
                     "muscle": rng.choice(MUSCLES),
                     "side": "left" if side == "l" else "right",
+                    "regions": [f"lower_back_{side}"],
                     "trigger_point": "active",
                     "referral_seen": False,
                     "pressure": 7,
@@ -100,6 +101,7 @@ def add_history(patient, rng) -> None:
                 values={
                     "tender_point": rng.choice(POINTS),
                     "side": "left" if side == "l" else "right",
+                    "regions": [f"lower_back_{side}"],
                     "tenderness_scale": "rating",
                     "tenderness_before": 7,
                     "flexion_extension": "extension",

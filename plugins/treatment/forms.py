@@ -84,6 +84,23 @@ def spec_field(spec: FieldSpec):
     return StringField(**kw)
 
 
+def override_fields(prefix: str, spec: ModalitySpec) -> dict[str, Any]:
+    """The written reasons to go ahead over a contraindicated region (checked and
+    audited by :mod:`plugins.treatment.assembly`)."""
+    fields: dict[str, Any] = {
+        f"{prefix}local_override": TextAreaField(
+            "Reason to treat here despite a local contraindication (leave empty unless needed)",
+            render_kw={"rows": 2},
+        )
+    }
+    if spec.applies_heat:
+        fields[f"{prefix}heat_override"] = TextAreaField(
+            "Reason to apply heat despite a contraindication (leave empty unless needed)",
+            render_kw={"rows": 2},
+        )
+    return fields
+
+
 def prefix_for_plan(key: str) -> str:
     return f"m_{key}-"
 
@@ -133,11 +150,7 @@ def plan_form_class(specs: dict[str, ModalitySpec]) -> type[PlanFormBase]:
         attrs[f"{prefix}use"] = BooleanField(f"Use {spec.label}")
         for f in spec.plan_fields:
             attrs[prefix + f.name] = spec_field(f)
-        if spec.applies_heat:
-            attrs[f"{prefix}heat_override"] = TextAreaField(
-                "Reason to apply heat despite a contraindication (leave empty unless needed)",
-                render_kw={"rows": 2},
-            )
+        attrs.update(override_fields(prefix, spec))
     return type("PlanForm", (PlanFormBase,), attrs)
 
 
@@ -153,7 +166,9 @@ class StatusForm(TreatmentForm):
 
 class ClearanceForm(TreatmentForm):
     clearance = TextAreaField(
-        "Physician clearance (who cleared, when, how)",
+        "Clearance note for the record (who cleared, when, how)",
+        description="Kept with the plan; it does not lift a finding. Findings are reviewed "
+        "or cleared one by one on their own pages.",
         validators=[DataRequired(message="Describe the clearance."), Length(max=2000)],
         render_kw={"rows": 2},
     )
@@ -193,11 +208,7 @@ def note_form_class(entries: list[tuple[int, ModalitySpec]]) -> type[NoteFormBas
         prefix = prefix_for_entry(entry_id)
         for f in spec.fields:
             attrs[prefix + f.name] = spec_field(f)
-        if spec.applies_heat:
-            attrs[f"{prefix}heat_override"] = TextAreaField(
-                "Reason to apply heat despite a contraindication (leave empty unless needed)",
-                render_kw={"rows": 2},
-            )
+        attrs.update(override_fields(prefix, spec))
     return type("NoteForm", (NoteFormBase,), attrs)
 
 

@@ -29,6 +29,7 @@ EVENTS = (
     ("treatment.plan.refused", "Treatment plan change refused"),
     ("treatment.plan.clearance", "Recorded physician clearance for a treatment plan"),
     ("treatment.heat_override", "Applied heat over a contraindicated region, with a reason"),
+    ("treatment.local_override", "Treated over a local contraindication, with a reason"),
     ("treatment.progress.view", "Opened a treatment plan's progress view"),
     ("treatment.sessions.view", "Listed a patient's treatment sessions"),
     ("treatment.note.create", "Started a session note"),
@@ -112,28 +113,32 @@ def patient_summary_facts(patient):
 
 @hookimpl
 def billable_services(patient, start, end):
-    """One service per entry of each signed, not-entered-in-error note in the range."""
+    """One service per modality of each signed, not-entered-in-error note in the range,
+    its minutes the total of that modality's entries (``service_minutes``)."""
     from plugins.treatment import services
+    from plugins.treatment.domain.rules import service_minutes
 
     specs = services.modalities()
     found = []
     for note in services.counted_notes(services.patient_notes(patient.id)):
         if not start <= note.session_date <= end:
             continue
-        for entry in note.entries:
-            spec = specs.get(entry.modality_key)
-            if spec is None:
-                continue
+        entries = [
+            (specs[e.modality_key], {"minutes": e.minutes})
+            for e in note.entries
+            if e.modality_key in specs
+        ]
+        for total in service_minutes(entries):
             found.append(
                 BillableService(
                     source="treatment",
-                    source_id=f"note:{note.id}:entry:{entry.id}",
+                    source_id=f"note:{note.id}:{total.service}",
                     patient_id=patient.id,
                     service_date=note.session_date,
-                    service=spec.service_key or f"treatment.{spec.key}",
-                    description=spec.label,
-                    minutes=entry.minutes,
-                    timed=spec.timed,
+                    service=total.service,
+                    description=total.label,
+                    minutes=total.minutes,
+                    timed=total.timed,
                     provider_id=note.signed_by_id or note.therapist_id,
                     signed=True,
                 )

@@ -101,6 +101,10 @@ class PlanModality(db.Model):
     modality_key: Mapped[str] = mapped_column(String(40), nullable=False)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     heat_override_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Why this was done over a local contraindication (docs/clinical-rules.md).
+    local_override_reason: Mapped[str] = mapped_column(
+        Text, nullable=False, default="", server_default=""
+    )
 
     plan: Mapped[Plan] = relationship(back_populates="modalities")
 
@@ -187,6 +191,10 @@ class NoteEntry(db.Model):
     minutes: Mapped[int | None] = mapped_column(Integer)
     warnings: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     heat_override_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Why this was done over a local contraindication (docs/clinical-rules.md).
+    local_override_reason: Mapped[str] = mapped_column(
+        Text, nullable=False, default="", server_default=""
+    )
 
     note: Mapped[Note] = relationship(back_populates="entries")
 

@@ -1,8 +1,12 @@
-"""Turning session notes into form values and back, and the note's signed content."""
+"""Turning session notes into form values and back, and the note's signed content.
+
+The rules a save or a signature must pass live in :mod:`plugins.treatment.assembly`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import flash, url_for
@@ -11,40 +15,12 @@ from werkzeug.datastructures import MultiDict
 
 from clinic.api import collect, take_draft
 from plugins.treatment import services
-from plugins.treatment.domain.modalities import (
-    EntryError,
-    ModalitySpec,
-    entry_regions,
-    heat_regions,
-    validate_entry,
-)
-from plugins.treatment.domain.rules import (
-    NoteError,
-    check_session,
-    heat_conflicts,
-    local_conflicts,
-    pain_score,
-    pressure_warnings,
-)
-from plugins.treatment.forms import (
-    PALPATION_ROWS,
-    choices,
-    note_form_class,
-    parse_time,
-    prefix_for_entry,
-)
+from plugins.treatment.domain.modalities import ModalitySpec
+from plugins.treatment.forms import PALPATION_ROWS, choices, note_form_class, prefix_for_entry
 from plugins.treatment.models import Note, NoteEntry
 
-# check_session error keys -> note form fields
-SESSION_FIELDS = {
-    "date": "session_date",
-    "session_date": "session_date",
-    "start": "start_time",
-    "end": "end_time",
-    "pain_before": "pain_before",
-    "pain_after": "pain_after",
-}
 DRAFT_VALUE_LIMIT = 20_000
+ENTRY_KEY = re.compile(r"^e\d+-")
 
 
 def entry_specs(note: Note) -> list[tuple[NoteEntry, ModalitySpec]]:
@@ -118,12 +94,15 @@ def stored_items(note: Note) -> list[tuple[str, str]]:
             items.extend(_field_items(prefix + f.name, f.type, entry.values.get(f.name)))
         if spec.applies_heat and entry.heat_override_reason:
             items.append((f"{prefix}heat_override", entry.heat_override_reason))
+        if entry.local_override_reason:
+            items.append((f"{prefix}local_override", entry.local_override_reason))
         groups[prefix] = items
     draft = note.draft_form or {}
     if draft:
         for group in groups:
             if group == "static":
-                mine = {k: v for k, v in draft.items() if not k.startswith("e")}
+                # Entry fields are "e<id>-name"; "end_time" starts with "e" too.
+                mine = {k: v for k, v in draft.items() if not ENTRY_KEY.match(k)}
             else:
                 mine = {k: v for k, v in draft.items() if k.startswith(group)}
             if mine:
@@ -170,135 +149,6 @@ def conflict_rows(note: Note, posted: MultiDict) -> list[tuple[str, str, str]]:
     return rows
 
 
-def entry_raw(form, entry: NoteEntry, spec: ModalitySpec) -> dict[str, Any]:
-    prefix = prefix_for_entry(entry.id)
-    raw: dict[str, Any] = {}
-    for f in spec.fields:
-        raw[f.name] = form[prefix + f.name].data
-    return raw
-
-
-class Checked:
-    """The outcome of validating a posted note: parsed values or errors on the form."""
-
-    def __init__(self):
-        self.general: list[str] = []
-        self.warnings: list[str] = []
-        self.static: dict[str, Any] = {}
-        self.entries: list[tuple[NoteEntry, ModalitySpec, dict, tuple, str]] = []
-        self.overrides: list[str] = []
-
-
-def check_form(form, note: Note, flags) -> Checked:
-    """Full validation of a posted note.  Errors go on the form's fields."""
-    out = Checked()
-    current = services.settings()
-    s = out.static
-    s["session_date"] = form.session_date.data
-    for name in ("start_time", "end_time"):
-        try:
-            s[name] = parse_time(form[name].data)
-        except ValueError as exc:
-            form[name].errors.append(str(exc))
-            s[name] = None
-    for name in ("pain_before", "pain_after"):
-        try:
-            s[name] = pain_score(form[name].data)
-        except ValueError as exc:
-            form[name].errors.append(str(exc))
-            s[name] = None
-    for name in ("subjective", "objective", "assessment", "plan_text"):
-        s[name] = (form[name].data or "").strip()
-    palpation = []
-    for i in range(1, PALPATION_ROWS + 1):
-        region = form[f"palp{i}_region"].data or ""
-        finding = (form[f"palp{i}_finding"].data or "").strip()
-        if finding and not region:
-            form[f"palp{i}_region"].errors.append("Choose the region this finding is about.")
-        if region or finding:
-            palpation.append({"region": region, "finding": finding})
-    s["palpation"] = palpation
-    s["home_care"] = list(form.home_care.data or [])
-
-    entry_ok = True
-    for entry, spec in entry_specs(note):
-        prefix = prefix_for_entry(entry.id)
-        try:
-            result = validate_entry(spec, entry_raw(form, entry, spec), settings=current)
-        except EntryError as exc:
-            entry_ok = False
-            for name, message in exc.errors.items():
-                target = form._fields.get(prefix + name)
-                if target is not None:
-                    target.errors.append(message)
-                else:
-                    out.general.append(f"{spec.label}: {message}")
-            continue
-        override = ""
-        if spec.applies_heat:
-            conflicts = heat_conflicts(flags, heat_regions(spec, result.values))
-            override = (form[f"{prefix}heat_override"].data or "").strip()
-            if conflicts and not override:
-                entry_ok = False
-                form[f"{prefix}heat_override"].errors.extend(
-                    [*conflicts, "Heat refused here; write a reason to override."]
-                )
-                continue
-            if conflicts:
-                out.overrides.append(f"{spec.label}: {'; '.join(conflicts)} — reason: {override}")
-            else:
-                override = ""
-        out.warnings.extend(f"{spec.label}: {w}" for w in result.warnings)
-        out.warnings.extend(local_conflicts(flags, entry_regions(spec, result.values)))
-        pressure = result.values.get("pressure")
-        if isinstance(pressure, int):
-            out.warnings.extend(pressure_warnings(flags, pressure))
-        out.entries.append((entry, spec, result.values, result.warnings, override))
-
-    missing = False
-    for name, label in (("start_time", "start"), ("end_time", "end")):
-        if s[name] is None and not form[name].errors:
-            form[name].errors.append(f"Enter the {label} time.")
-            missing = True
-    if not missing and not has_errors(form) and entry_ok:
-        try:
-            check = check_session(
-                date=s["session_date"],
-                start=s["start_time"],
-                end=s["end_time"],
-                pain_before=s["pain_before"],
-                pain_after=s["pain_after"],
-                entries=[(spec, values) for _e, spec, values, _w, _o in out.entries],
-            )
-        except NoteError as exc:
-            for key, message in exc.errors.items():
-                target = form._fields.get(SESSION_FIELDS.get(key, key))
-                if target is not None:
-                    target.errors.append(message)
-                else:
-                    out.general.append(message)
-        else:
-            out.warnings.extend(check.warnings)
-    return out
-
-
-def has_errors(form) -> bool:
-    return any(field.errors for field in form)
-
-
-def apply(note: Note, checked: Checked) -> None:
-    for key, value in checked.static.items():
-        setattr(note, key, value)
-    for entry, _spec, values, warnings, override in checked.entries:
-        entry.values = jsonable(values)
-        minutes = values.get("minutes")
-        entry.minutes = int(minutes) if isinstance(minutes, int | float) else None
-        entry.warnings = list(warnings)
-        entry.heat_override_reason = override
-    note.draft_form = None
-    note.draft_saved_at = None
-
-
 def content(note: Note, **override: Any) -> dict[str, Any]:
     """Everything a signature covers (``override`` supplies values about to be set)."""
     return jsonable(
@@ -324,6 +174,12 @@ def content(note: Note, **override: Any) -> dict[str, Any]:
                     "values": e.values,
                     "minutes": e.minutes,
                     "heat_override_reason": e.heat_override_reason,
+                    # Only when set, so notes signed before the field existed still match.
+                    **(
+                        {"local_override_reason": e.local_override_reason}
+                        if e.local_override_reason
+                        else {}
+                    ),
                 }
                 for e in note.entries
             ],

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic.api import Patient, collect, db, patient_record_or_404, record
+from clinic.api import Patient, collect, db, patient_record_or_404
 from clinic.api import setting as clinic_setting
 from plugins.treatment.domain.builtin import SETTINGS_DEFAULTS
 from plugins.treatment.domain.modalities import ModalitySpec, entry_defaults, registry
@@ -38,18 +38,6 @@ def safety_flags(patient: Patient) -> list:
 def default_values(spec: ModalitySpec, *, plan: bool = False) -> dict[str, Any]:
     """Prefill values for a new entry (or plan parameters), settings applied."""
     return entry_defaults(spec, settings(), plan=plan)
-
-
-def record_heat_overrides(patient: Patient, object_type: str, object_id: int, overrides) -> None:
-    """Audit each written reason for applying heat over a contraindicated region."""
-    for text in overrides:
-        record(
-            "treatment.heat_override",
-            patient_id=patient.id,
-            object_type=object_type,
-            object_id=object_id,
-            detail=text,
-        )
 
 
 def plan_or_404(patient: Patient, plan_id: int) -> Plan:

@@ -1,4 +1,5 @@
-"""The treatment blueprint.  Routes live in views_plans, views_notes and views_progress."""
+"""The treatment blueprint.  Routes live in views_plans, views_notes, views_signing
+and views_progress."""
 
 from __future__ import annotations
 
@@ -6,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("treatment", __name__, template_folder="templates", static_folder="static")
 
-from plugins.treatment import views_notes, views_plans, views_progress  # noqa: E402, F401 -- registers routes
+from plugins.treatment import views_notes, views_plans, views_progress, views_signing  # noqa: E402, F401 -- registers routes

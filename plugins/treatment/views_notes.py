@@ -1,4 +1,8 @@
-"""Session notes: start, edit and autosave drafts, sign, addenda, entered-in-error."""
+"""Session notes: start, edit and autosave drafts, add and remove entries.
+
+Signing, addenda and entered-in-error are in views_signing; the rules a note must pass
+(prefill, safety gates, sign checks) in :mod:`plugins.treatment.assembly`.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +25,8 @@ from clinic.api import (
     user_can,
     utcnow,
 )
+from plugins.treatment import assembly, services
 from plugins.treatment import notes as note_logic
-from plugins.treatment import services
 from plugins.treatment.domain.hashing import content_hash
 from plugins.treatment.forms import (
     AddendumForm,
@@ -32,7 +36,7 @@ from plugins.treatment.forms import (
     choices,
     prefix_for_entry,
 )
-from plugins.treatment.models import Addendum, ErrorMark, Note, NoteEntry, Plan
+from plugins.treatment.models import Note, NoteEntry, Plan
 from plugins.treatment.views import bp
 
 
@@ -78,52 +82,6 @@ def _active_plans(patient_id: int) -> list[Plan]:
     )
 
 
-def _previous_note(patient_id: int, plan_id: int | None) -> Note | None:
-    notes = services.counted_notes(services.patient_notes(patient_id))
-    if plan_id is not None:
-        same_plan = [n for n in notes if n.plan_id == plan_id]
-        notes = same_plan or notes
-    return notes[0] if notes else None
-
-
-def _copyable(spec, values: dict) -> dict:
-    """Values worth carrying to the next session: not the safety checks of this one."""
-    kinds = {f.name: f.type for f in spec.fields}
-    return {
-        k: v for k, v in values.items() if k in kinds and kinds[k] not in ("bool", "skin_checks")
-    }
-
-
-def prefill(note: Note, plan: Plan | None, previous: Note | None) -> None:
-    """Start a note from the plan's modalities and the previous signed session."""
-    specs = services.modalities()
-    if plan is not None:
-        planned = [(pm.modality_key, pm.parameters) for pm in plan.modalities]
-    elif previous is not None:
-        planned = [(e.modality_key, {}) for e in previous.entries]
-    else:
-        planned = []
-    before = {e.modality_key: e.values for e in previous.entries} if previous else {}
-    for key, parameters in planned:
-        spec = specs.get(key)
-        if spec is None:
-            continue
-        values = services.default_values(spec)
-        entry_fields = {f.name for f in spec.fields}
-        values.update({k: v for k, v in parameters.items() if k in entry_fields})
-        values.update(_copyable(spec, before.get(key, {})))
-        minutes = values.get("minutes")
-        note.entries.append(
-            NoteEntry(
-                modality_key=key,
-                values=note_logic.jsonable(values),
-                minutes=minutes if isinstance(minutes, int) else None,
-            )
-        )
-    if previous is not None:
-        note.plan_text = previous.plan_text
-
-
 @bp.route("/patients/<int:patient_id>/notes/new", methods=["GET", "POST"])
 @require("treatment.notes.write")
 def note_new(patient_id: int):
@@ -151,7 +109,7 @@ def note_new(patient_id: int):
             form.plan_id.errors.append("Choose one of the patient's active plans.")
         if form.session_date.data > services.today():
             form.session_date.errors.append("A session cannot be recorded for a future date.")
-        if not note_logic.has_errors(form):
+        if not assembly.has_errors(form):
             note = Note(
                 patient_id=patient.id,
                 plan_id=plan.id if plan else None,
@@ -159,7 +117,8 @@ def note_new(patient_id: int):
                 nonce=nonce,
                 session_date=form.session_date.data,
             )
-            prefill(note, plan, _previous_note(patient.id, plan.id if plan else None))
+            previous = assembly.previous_note(patient.id, plan.id if plan else None)
+            assembly.prefill(note, plan, previous)
             db.session.add(note)
             try:
                 db.session.flush()
@@ -214,6 +173,7 @@ def _render_view(
     editable = not _locked(note) and user_can(current_user, "treatment.notes.write")
     if editable and form is None:
         form = note_logic.form_for(note)
+    flags = services.safety_flags(note.patient) if editable else []
     specs = services.modalities()
     hash_ok = None
     if note.signed and note.content_hash:
@@ -239,6 +199,8 @@ def _render_view(
         addendum_form=addendum_form or _restored(AddendumForm, note, "treatment.note_addendum"),
         error_form=error_form or _restored(ErrorMarkForm, note, "treatment.note_error"),
         prefix_for_entry=prefix_for_entry,
+        blockers=assembly.blockers(note.patient, flags) if editable else [],
+        show_local_override=assembly.has_local_findings(flags),
     ), status
 
 
@@ -307,8 +269,8 @@ def note_save(patient_id: int, note_id: int):
         return _render_view(note, status=400, form=form)
     if _stale(note):
         return _conflict(note, as_json=False)
-    checked = note_logic.check_form(form, note, services.safety_flags(patient))
-    if note_logic.has_errors(form) or checked.general:
+    checked = assembly.check_note_form(form, note, services.safety_flags(patient))
+    if assembly.has_errors(form) or checked.general:
         db.session.rollback()
         form.version.data = str(note.version)
         return _render_view(
@@ -318,13 +280,13 @@ def note_save(patient_id: int, note_id: int):
             checked=checked,
             message="Nothing was saved. Please correct the fields marked below.",
         )
-    note_logic.apply(note, checked)
+    assembly.apply(note, checked)
     try:
         db.session.flush()
     except StaleDataError:
         return _conflict(note, as_json=False)
     record("treatment.note.update", patient_id=patient.id, object_type="note", object_id=note.id)
-    services.record_heat_overrides(patient, "note", note.id, checked.overrides)
+    assembly.record_overrides(patient, "note", note.id, checked.audit)
     db.session.commit()
     flash("Saved.", "success")
     for warning in checked.warnings:
@@ -407,194 +369,3 @@ def _remove_entry(patient, note: Note, raw_id: str):
     )
     db.session.commit()
     return redirect(_note_url(note))
-
-
-# -- signing, addenda, entered in error ---------------------------------------------
-
-
-def _sign_refused(note: Note, reason: str, sign_form, status: int):
-    record_and_commit(
-        "treatment.note.sign_refused",
-        patient_id=note.patient_id,
-        object_type="note",
-        object_id=note.id,
-        outcome="refused",
-        detail={"why": reason},
-    )
-    sign_form.password.errors = [reason]
-    return _render_view(note, status=status, sign_form=sign_form, message=reason)
-
-
-@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/sign", methods=["GET", "POST"])
-@require("treatment.notes.write")
-def note_sign(patient_id: int, note_id: int):
-    patient = patient_or_404(patient_id)
-    note = services.note_or_404(patient, note_id)
-    if request.method == "GET":
-        # A sign POST that arrived after the idle timeout was kept by the core with the
-        # password in it; discard it at once (never give a password back to a form).
-        take_draft(request.path)
-        # Reached after signing in again (the login's "next"): show the note.
-        return redirect(_note_url(note))
-    if _locked(note):
-        return _refuse_locked(note, "sign")
-    form = SignForm()
-    if not form.validate_on_submit():
-        return _render_view(note, status=400, sign_form=form)
-    if not note_logic.current_user_is_author(note):
-        return _sign_refused(note, "Only the therapist who wrote this note can sign it.", form, 403)
-    if not current_user.check_password(form.password.data):
-        return _sign_refused(
-            note, "That password is not right. The note was not signed.", form, 400
-        )
-    if note.draft_form:
-        return _sign_refused(
-            note, "There are changes that are not saved yet. Save the note, then sign.", form, 409
-        )
-    # Check the saved content with the same rules as a save.
-    edit_form = note_logic.build_form(note, formdata=None)
-    from werkzeug.datastructures import MultiDict
-
-    edit_form.process(MultiDict(note_logic.stored_items(note)))
-    checked = note_logic.check_form(edit_form, note, services.safety_flags(patient))
-    problems = [
-        f"{field.label.text}: {e}" for field in edit_form for e in field.errors
-    ] + checked.general
-    if not note.entries:
-        problems.append("Record at least one modality before signing.")
-    if problems:
-        db.session.rollback()
-        return _sign_refused(note, "The note is not complete: " + " ".join(problems), form, 400)
-    # Entries are already stored; only the note row changes, in one UPDATE, because the
-    # database refuses any change once signed_at is set.
-    user_id, now = current_user.id, utcnow()
-    digest = content_hash(note_logic.content(note, signed_by_id=user_id, signed_at=now))
-    with db.session.no_autoflush:
-        note.status = "signed"
-        note.signed_at = now
-        note.signed_by_id = user_id
-        note.content_hash = digest
-    if not services.flushed():
-        return _sign_refused(
-            note, "The note changed while you were signing; open it again.", form, 409
-        )
-    record(
-        "treatment.note.sign",
-        patient_id=patient.id,
-        object_type="note",
-        object_id=note.id,
-        detail={"content_hash": note.content_hash},
-    )
-    db.session.commit()
-    flash("Signed. The note can no longer be changed; corrections go in an addendum.", "success")
-    return redirect(_note_url(note))
-
-
-@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/addenda", methods=["GET", "POST"])
-@require("treatment.notes.write")
-def note_addendum(patient_id: int, note_id: int):
-    patient = patient_or_404(patient_id)
-    note = services.note_or_404(patient, note_id)
-    if request.method == "GET":
-        # Reached after signing in again (the login's "next"): show the note.
-        return redirect(_note_url(note))
-    form = AddendumForm()
-    if not note.signed:
-        form.reason.errors = ["Addenda are added to signed notes; edit the draft instead."]
-        return _render_view(note, status=409, addendum_form=form)
-    if not form.validate_on_submit():
-        return _render_view(note, status=400, addendum_form=form)
-    reason, body = form.reason.data.strip(), form.text.data.strip()
-    latest = note.addenda[-1] if note.addenda else None
-    if (
-        latest is not None
-        and (latest.author_id, latest.reason, latest.text) == (current_user.id, reason, body)
-        and utcnow() - latest.created_at < dt.timedelta(minutes=2)
-    ):
-        # The same addendum again within moments: a double click, already stored.
-        return redirect(_note_url(note))
-    addendum = Addendum(note_id=note.id, author_id=current_user.id, reason=reason, text=body)
-    db.session.add(addendum)
-    db.session.flush()
-    record(
-        "treatment.note.addendum",
-        patient_id=patient.id,
-        object_type="note",
-        object_id=note.id,
-        detail={"addendum_id": addendum.id, "reason": addendum.reason},
-    )
-    db.session.commit()
-    flash("Addendum added.", "success")
-    return redirect(_note_url(note))
-
-
-@bp.route("/patients/<int:patient_id>/notes/<int:note_id>/error", methods=["GET", "POST"])
-@require("treatment.notes.write")
-def note_error(patient_id: int, note_id: int):
-    patient = patient_or_404(patient_id)
-    note = services.note_or_404(patient, note_id)
-    if request.method == "GET":
-        # Reached after signing in again (the login's "next"): show the note.
-        return redirect(_note_url(note))
-    form = ErrorMarkForm()
-    if note.entered_in_error:
-        form.reason.errors = ["This note is already marked entered in error."]
-        return _render_view(note, status=409, error_form=form)
-    if not form.validate_on_submit():
-        return _render_view(note, status=400, error_form=form)
-    db.session.add(
-        ErrorMark(note_id=note.id, author_id=current_user.id, reason=form.reason.data.strip())
-    )
-    record(
-        "treatment.note.error",
-        patient_id=patient.id,
-        object_type="note",
-        object_id=note.id,
-        detail={"reason": form.reason.data.strip()},
-    )
-    db.session.commit()
-    flash("The note is marked entered in error. It is kept, and no longer counts.", "success")
-    return redirect(_note_url(note))
-
-
-# -- lists -----------------------------------------------------------------------
-
-
-@bp.route("/patients/<int:patient_id>/sessions")
-@require("treatment.sessions.view")
-def sessions(patient_id: int):
-    patient = patient_or_404(patient_id)
-    notes = services.patient_notes(patient.id)
-    record(
-        "treatment.sessions.view",
-        patient_id=patient.id,
-        object_type="patient",
-        object_id=patient.id,
-    )
-    db.session.commit()
-    return render_template(
-        "treatment/sessions.html",
-        patient=patient,
-        notes=notes,
-        specs=services.modalities(),
-        show_services=user_can(current_user, "treatment.services.view"),
-        show_notes=user_can(current_user, "treatment.notes.view"),
-    )
-
-
-@bp.route("/todo")
-@require("treatment.notes.write")
-def todo():
-    hours = services.setting("unsigned_note_hours")
-    cutoff = utcnow() - dt.timedelta(hours=float(hours))
-    drafts = db.session.scalars(
-        select(Note)
-        .where(Note.therapist_id == current_user.id, Note.signed_at.is_(None))
-        .order_by(Note.created_at)
-    ).all()
-    drafts = [n for n in drafts if not n.entered_in_error]
-    overdue = [n for n in drafts if n.created_at <= cutoff]
-    recent = [n for n in drafts if n.created_at > cutoff]
-    record("treatment.todo.view", detail={"overdue": len(overdue)})
-    db.session.commit()
-    return render_template("treatment/todo.html", overdue=overdue, recent=recent, hours=hours)

@@ -9,8 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.api import db, icd10, patient_or_404, record, record_and_commit, require, utcnow
-from plugins.treatment import services
-from plugins.treatment.domain.modalities import EntryError, heat_regions, validate_entry
+from plugins.treatment import assembly, services
 from plugins.treatment.domain.plans import (
     GoalError,
     PlanTransitionError,
@@ -18,7 +17,7 @@ from plugins.treatment.domain.plans import (
     parse_goal,
     plan_date_errors,
 )
-from plugins.treatment.domain.rules import heat_conflicts, plan_activation_blockers
+from plugins.treatment.domain.rules import plan_activation_blockers
 from plugins.treatment.forms import (
     GOAL_ROWS,
     ClearanceForm,
@@ -30,23 +29,14 @@ from plugins.treatment.models import Plan, PlanGoal, PlanModality
 from plugins.treatment.views import bp
 
 
-def _raw_values(form, prefix: str, fields) -> dict:
-    raw = {}
-    for f in fields:
-        field = form[prefix + f.name]
-        raw[f.name] = field.data
-    return raw
-
-
-def _collect(form, patient) -> tuple[dict, list[str]]:
+def _collect(form, patient) -> tuple[dict, list[tuple[str, str]]]:
     """Validate everything a plan form carries; return parsed parts and audit notes.
 
     Errors are attached to the form's fields; the caller checks ``form_has_errors``.
     """
     specs = services.modalities()
-    current = services.settings()
     parsed: dict = {"goals": [], "modalities": []}
-    overrides: list[str] = []
+    overrides: list[tuple[str, str]] = []
 
     codes = [c for c in form.diagnoses.data.replace(",", " ").split() if c]
     try:
@@ -96,28 +86,11 @@ def _collect(form, patient) -> tuple[dict, list[str]]:
         prefix = prefix_for_plan(key)
         if not form[f"{prefix}use"].data:
             continue
-        raw = _raw_values(form, prefix, spec.plan_fields)
-        try:
-            result = validate_entry(spec, raw, settings=current, plan=True)
-        except EntryError as exc:
-            for name, message in exc.errors.items():
-                target_field = form._fields.get(prefix + name, form[f"{prefix}use"])
-                target_field.errors.append(message)
-            continue
-        override = ""
-        if spec.applies_heat:
-            conflicts = heat_conflicts(flags, heat_regions(spec, result.values, plan=True))
-            override = (form[f"{prefix}heat_override"].data or "").strip()
-            if conflicts and not override:
-                form[f"{prefix}heat_override"].errors.extend(
-                    [*conflicts, "Heat refused here; write a reason to override."]
-                )
-                continue
-            if conflicts:
-                overrides.append(f"{spec.label}: {'; '.join(conflicts)} — reason: {override}")
-            elif override:
-                override = ""
-        parsed["modalities"].append((key, result.values, override))
+        checked = assembly.check_plan_modality(form, prefix, spec, flags)
+        if checked is not None:
+            values, heat_reason, local_reason, audit = checked
+            parsed["modalities"].append((key, values, heat_reason, local_reason))
+            overrides.extend(audit)
     if not parsed["modalities"] and not any(form[f"{prefix_for_plan(k)}use"].errors for k in specs):
         first = form[f"{prefix_for_plan(next(iter(specs)))}use"] if specs else form.problems
         first.errors.append("Choose at least one modality.")
@@ -137,8 +110,13 @@ def _apply(plan: Plan, form, parsed: dict) -> None:
     plan.reeval_date = form.reeval_date.data
     plan.goals = [PlanGoal(**g) for g in parsed["goals"]]
     plan.modalities = [
-        PlanModality(modality_key=k, parameters=_jsonable(v), heat_override_reason=o)
-        for k, v, o in parsed["modalities"]
+        PlanModality(
+            modality_key=k,
+            parameters=_jsonable(v),
+            heat_override_reason=heat,
+            local_override_reason=local,
+        )
+        for k, v, heat, local in parsed["modalities"]
     ]
 
 
@@ -178,6 +156,7 @@ def _fill(form, plan: Plan) -> None:
                 form[prefix + f.name].data = pm.parameters[f.name]
         if spec.applies_heat:
             form[f"{prefix}heat_override"].data = pm.heat_override_reason
+        form[f"{prefix}local_override"].data = pm.local_override_reason
 
 
 def _fill_defaults(form) -> None:
@@ -199,6 +178,8 @@ def _render_form(form, patient, plan, status=200):
         patient=patient,
         plan=plan,
         specs=specs,
+        show_local_override=assembly.has_local_findings(services.safety_flags(patient)),
+        diagnosis_notes=_diagnosis_notes(form.diagnoses.data),
         prefix_for_plan=prefix_for_plan,
         goal_rows=range(1, GOAL_ROWS + 1),
     ), status
@@ -224,7 +205,7 @@ def plan_new(patient_id: int):
                 object_type="plan",
                 object_id=plan.id,
             )
-            services.record_heat_overrides(patient, "plan", plan.id, overrides)
+            assembly.record_overrides(patient, "plan", plan.id, overrides)
             db.session.commit()
             flash("Treatment plan saved as a draft.", "success")
             return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
@@ -294,7 +275,7 @@ def plan_edit(patient_id: int, plan_id: int):
                 object_type="plan",
                 object_id=plan.id,
             )
-            services.record_heat_overrides(patient, "plan", plan.id, overrides)
+            assembly.record_overrides(patient, "plan", plan.id, overrides)
             db.session.commit()
             flash("Plan saved.", "success")
             return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
@@ -302,10 +283,10 @@ def plan_edit(patient_id: int, plan_id: int):
     return _render_form(form, patient, plan, status)
 
 
-def activation_blockers(plan: Plan, patient) -> list[str]:
-    return plan_activation_blockers(
-        services.safety_flags(patient), physician_clearance=bool(plan.clearance_note)
-    )
+def _diagnosis_notes(raw: str | None) -> list[tuple[str, str]]:
+    """(code, coding note) for each entered code the ICD-10 data file annotates."""
+    found = [icd10.lookup(c) for c in (raw or "").replace(",", " ").split()]
+    return [(d.code, n) for d in found if d is not None for n in d.notes]
 
 
 def _render_plan(patient, plan, status_form=None, clearance_form=None, status=200):
@@ -317,7 +298,8 @@ def _render_plan(patient, plan, status_form=None, clearance_form=None, status=20
         plan=plan,
         specs=specs,
         diagnoses=[d for d in diagnoses if d is not None],
-        blockers=activation_blockers(plan, patient) if plan.status == "draft" else [],
+        blockers=assembly.blockers(patient) if plan.status == "draft" else [],
+        diagnosis_notes=_diagnosis_notes(", ".join(plan.diagnoses)),
         status_form=status_form or StatusForm(formdata=None),
         clearance_form=clearance_form or ClearanceForm(formdata=None),
         notes=services.patient_notes(patient.id, plan_id=plan.id),
@@ -344,7 +326,10 @@ def plan_status(patient_id: int, plan_id: int):
         return _render_plan(patient, plan, status_form=form, status=400)
     target = form.target.data
     reason = (form.reason.data or "").strip()
-    blockers = activation_blockers(plan, patient) if target == "active" else []
+    # Only each finding's own review or clearance lifts it; the plan's clearance note
+    # is kept for the record and lifts nothing (docs/clinical-rules.md).
+    flags = services.safety_flags(patient) if target == "active" else []
+    blockers = plan_activation_blockers(flags)
     try:
         check_transition(plan.status, target, reason=reason, blockers=blockers)
     except PlanTransitionError as exc:
@@ -402,7 +387,10 @@ def plan_clearance(patient_id: int, plan_id: int):
         detail=plan.clearance_note,
     )
     db.session.commit()
-    flash("Physician clearance recorded.", "success")
+    flash(
+        "Clearance note recorded. Each finding is still reviewed or cleared on its own page.",
+        "success",
+    )
     return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
 
 
@@ -412,5 +400,7 @@ def icd10_search():
     query = (request.args.get("q") or "").strip()
     results = icd10.search(query) if query else []
     if request.accept_mimetypes.best == "application/json":
-        return {"results": [{"code": d.code, "title": d.title} for d in results]}
+        return {
+            "results": [{"code": d.code, "title": d.title, "notes": list(d.notes)} for d in results]
+        }
     return render_template("treatment/icd10.html", query=query, results=results)

@@ -1,9 +1,10 @@
 """The three modalities this clinic uses, registered through the same hook a
 third-party modality would use.
 
-Ranges follow the domain brief: sections 4 (hot packs) and 5 (NMT, counterstrain),
-and project decision 7 (hot-pack defaults 70-75 degrees C, 6-8 towel layers, 15-20
-minutes, first skin check at 5 minutes then every 5) - each of those is a setting.
+Ranges, defaults and checks are written out with their sources in
+docs/clinical-rules.md (hot-pack defaults 70-75 degrees C, 6-8 towel layers, 15-20
+minutes, first skin check at 5 minutes then every 5; counterstrain hold 90 s and a
+70 % tenderness reduction) - each of those is a setting.
 """
 
 from __future__ import annotations
@@ -12,24 +13,30 @@ from collections.abc import Mapping
 from typing import Any
 
 from plugins.treatment.domain import vocab
+from plugins.treatment.domain.coerce import fmt
 from plugins.treatment.domain.modalities import FieldSpec, ModalitySpec, setting_number
 
 # Every setting the domain reads, with the domain brief's defaults.
 SETTINGS_DEFAULTS: dict[str, Any] = {
-    "hot_pack_tank_temp_min": 70,  # decision 7 / conflict C5
+    "hot_pack_tank_temp_min": 70,
     "hot_pack_tank_temp_max": 75,
     "hot_pack_towel_layers_min": 6,
     "hot_pack_towel_layers_max": 8,
     "hot_pack_minutes_min": 15,
     "hot_pack_minutes_max": 20,
-    # What a new hot-pack entry starts from: inside the ranges above (decision 7).
+    # What a new hot-pack entry starts from: inside the ranges above.
     "hot_pack_tank_temp_default": 72,
     "hot_pack_towel_layers_default": 7,
     "hot_pack_minutes_default": 15,
     "hot_pack_first_skin_check_minute": 5,
     "hot_pack_skin_check_every": 5,
-    "prt_hold_seconds_default": 90,  # section 5.1: hold 90 s
-    "unsigned_note_hours": 24,  # issue 4, section 7
+    "prt_hold_seconds_default": 90,  # counterstrain: hold 90 s
+    # Counterstrain aims for at least this tenderness reduction in the position of
+    # comfort; below it the note asks whether the position was held long enough.
+    "prt_target_reduction_percent": 70,
+    # A written reason to treat over a contraindicated region: at least this long.
+    "override_reason_min_chars": 10,
+    "unsigned_note_hours": 24,
     "reeval_every_visits": 10,  # section 6.5: progress report by every 10th visit
     "plan_end_warning_days": 7,
 }
@@ -58,6 +65,17 @@ def _rating(name: str, label: str, **kw: Any) -> FieldSpec:
     return FieldSpec(name, label, "int", min=0, max=10, **kw)
 
 
+def _treated_regions() -> FieldSpec:
+    # Checked against local contraindications (and, for heat, heat findings) like every
+    # other entry's regions; the same region codes as the pain diagram.
+    return FieldSpec(
+        "regions",
+        "Body regions treated",
+        "regions",
+        help="Every area you worked on; checked against local contraindications.",
+    )
+
+
 def _hold_fits_minutes(values: dict[str, Any], errors: dict[str, str]) -> None:
     hold, minutes = values.get("hold_seconds"), values.get("minutes")
     if isinstance(hold, int) and isinstance(minutes, int) and hold > minutes * 60:
@@ -77,6 +95,17 @@ def _check_nmt(values: dict[str, Any], settings: Mapping[str, Any], errors, warn
 
 def _check_prt(values: dict[str, Any], settings: Mapping[str, Any], errors, warnings) -> None:
     _hold_fits_minutes(values, errors)
+    target = setting_number(
+        settings,
+        "prt_target_reduction_percent",
+        SETTINGS_DEFAULTS["prt_target_reduction_percent"],
+    )
+    reduction = values.get("percent_reduction")
+    if isinstance(reduction, int) and reduction < target:
+        warnings.append(
+            f"Tenderness fell only {reduction} % in the position (target {fmt(target)} %): "
+            "was the position fine-tuned and held long enough?"
+        )
     before, after = values.get("tenderness_before"), values.get("tenderness_after")
     if values.get("tenderness_scale") == "baseline_10" and isinstance(before, int) and before != 10:
         errors["tenderness_before"] = (
@@ -89,13 +118,25 @@ def _check_prt(values: dict[str, Any], settings: Mapping[str, Any], errors, warn
         )
 
 
+# Skin responses to a hot pack that are reactions, not the expected even redness: each
+# needs its follow-up written before the note is signed.
+SKIN_REACTIONS = frozenset({"persistent_redness", "mottling", "blister"})
+
+
+def _hot_pack_sign_problems(values: Mapping[str, Any]) -> list[str]:
+    reaction = values.get("skin_response") in SKIN_REACTIONS
+    if reaction and not (values.get("follow_up") or "").strip():
+        return ["Hot pack: write the follow-up for the skin reaction before signing."]
+    return []
+
+
 def _check_hot_pack(values: dict[str, Any], settings: Mapping[str, Any], errors, warnings) -> None:
     if "screen_confirmed" not in errors and values.get("screen_confirmed") is not True:
         errors["screen_confirmed"] = (
             "Confirm the heat contraindication screen before recording a hot pack."
         )
     response = values.get("skin_response")
-    values["adverse_event"] = response in ("mottling", "blister")
+    values["adverse_event"] = response in SKIN_REACTIONS
     if values["adverse_event"]:
         label = vocab.label_for(vocab.SKIN_RESPONSES, response).split(" (")[0].lower()
         warnings.append(
@@ -133,6 +174,7 @@ NMT = ModalitySpec(
     fields=(
         FieldSpec("muscle", "Muscle", "choice", choices=vocab.MUSCLES),
         FieldSpec("side", "Side", "choice", choices=vocab.SIDES),
+        _treated_regions(),
         FieldSpec(
             "trigger_point",
             "Trigger point",
@@ -187,6 +229,7 @@ PRT = ModalitySpec(
     fields=(
         FieldSpec("tender_point", "Tender point", "choice", choices=vocab.TENDER_POINTS),
         FieldSpec("side", "Side", "choice", choices=vocab.SIDES),
+        _treated_regions(),
         FieldSpec(
             "tenderness_scale",
             "Tenderness scale",
@@ -322,6 +365,15 @@ HOT_PACK = ModalitySpec(
             carry_over=False,
         ),
         FieldSpec(
+            "sensation_test",
+            "Sensation test before heat (how tested, result)",
+            "text",
+            required=False,
+            max=500,
+            help="Needed before the first hot pack when diabetes or neuropathy is on file.",
+            carry_over=False,
+        ),
+        FieldSpec(
             "screen_confirmed",
             "Heat contraindication screen confirmed",
             "bool",
@@ -342,6 +394,7 @@ HOT_PACK = ModalitySpec(
     timed=False,
     service_key="treatment.hot_pack",
     check=_check_hot_pack,
+    sign_check=_hot_pack_sign_problems,
 )
 
 BUILTIN: tuple[ModalitySpec, ...] = (NMT, PRT, HOT_PACK)

@@ -7,7 +7,7 @@ session note, and the parameters recorded for it in a plan.  One engine,
 modality, so a new modality gets the same refusals and warnings as the built-in ones
 without writing validation code.
 
-Two levels of badness (issue 4, section 4):
+Two levels of badness:
 
 - *impossible* values (``min``/``max``, unknown choices, unknown fields, non-numbers)
   are refused with an :class:`EntryError` mapping field name to message;
@@ -90,7 +90,8 @@ class ModalitySpec:
     for this modality.  ``applies_heat`` marks modalities whose region fields are
     checked against heat contraindications.  ``timed`` says whether the minutes are
     direct one-on-one time.  ``service_key`` is the ``BillableService.service`` the
-    minutes are reported under.  ``check``/``plan_check`` add cross-field rules.
+    minutes are reported under.  ``check``/``plan_check`` add cross-field rules;
+    ``sign_check`` lists what must be completed before the note is signed.
     """
 
     key: str
@@ -103,6 +104,9 @@ class ModalitySpec:
     service_key: str = ""
     check: EntryCheck | None = None
     plan_check: EntryCheck | None = None
+    # sign_check(values) -> problems that must be fixed before a note is signed (a
+    # draft may still be saved with them), e.g. a skin reaction without its follow-up.
+    sign_check: Callable[[Mapping[str, Any]], list[str]] | None = None
 
     def field(self, name: str, *, plan: bool = False) -> FieldSpec | None:
         for f in self.plan_fields if plan else self.fields:
@@ -292,8 +296,8 @@ def prefill_entry(
     plan_values: Mapping[str, Any] | None = None,
     settings: Mapping[str, Any] = {},  # noqa: B006 -- read-only
 ) -> dict[str, Any]:
-    """Starting values for a session entry (issue 4, section 5: a routine visit should
-    take a minute).
+    """Starting values for a session entry (a routine visit should take a minute to
+    record; docs/clinical-rules.md, "Treatment gates and checks").
 
     Layered: field defaults (and settings), then the plan's parameters for this
     modality (minutes, hold, regions), then the previous session's entry of the same

@@ -1,9 +1,10 @@
 """Session-level rules and the safety gates.
 
 :func:`check_session` looks at a whole note (times, pain scores, the sum of the
-modality minutes); :func:`plan_activation_blockers` and :func:`heat_conflicts`
-turn the safety flags other plugins report (``clinic.contributions.SafetyFlag``,
-from the ``patient_safety_flags`` hook) into reasons to stop.
+modality minutes); :func:`treatment_blockers`, :func:`heat_conflicts`,
+:func:`local_conflicts` and :func:`sensation_test_needed` turn the safety flags other
+plugins report (``SafetyFlag``, from the ``patient_safety_flags`` hook) into reasons to
+stop.  Every rule here is written out for clinicians in docs/clinical-rules.md.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from plugins.treatment.domain.modalities import ModalitySpec
 MAX_SESSION_MINUTES = 4 * 60
 LONG_SESSION_MINUTES = 2 * 60
 LATE_ENTRY_DAYS = 7
-PAIN_RISE_WARNING = 2  # points; the NPRS minimal important change (decision 4)
+PAIN_RISE_WARNING = 2  # points; the NPRS minimal important change (docs/clinical-rules.md)
 
 
 class NoteError(ValueError):
@@ -168,26 +169,30 @@ def check_session(
     )
 
 
-def plan_activation_blockers(
-    flags: Iterable[SafetyFlag], *, physician_clearance: bool = False
-) -> list[str]:
-    """Why a plan cannot become active yet (empty list: nothing stops it).
+def blocker_reason(flag: SafetyFlag) -> str:
+    """Why one finding stops treatment, in the words the note and plan pages show."""
+    if flag.emergency:
+        return f"Emergency not yet reviewed by a clinician: {flag.message}"
+    if flag.kind == "red_flag":
+        return f"Red flag not yet reviewed by a clinician: {flag.message}"
+    return f"Contraindication not yet cleared by a clinician: {flag.message}"
 
-    An unresolved red flag (neither reviewed nor cleared) blocks; an absolute
-    contraindication blocks until physician clearance is on file - a review alone is
-    not enough.  Precautions (e.g. pregnancy, decision 6), relative, local, pressure
-    and heat findings do not block a plan; they shape what is done.
-    ``physician_clearance`` is clearance recorded on the plan itself, which lifts both.
+
+def treatment_blockers(flags: Iterable[SafetyFlag]) -> list[SafetyFlag]:
+    """The findings that stop a session note from being signed and a plan from
+    becoming active (docs/clinical-rules.md, "Treatment gates and checks").
+
+    Only the finding itself lifts its block (``SafetyFlag.blocks_treatment``: an
+    emergency or red flag once reviewed, an absolute contraindication once cleared);
+    nothing written on a plan or a note does.  Precautions, relative, local, pressure
+    and heat findings shape what is done, not whether to treat.
     """
-    if physician_clearance:
-        return []
-    reasons: list[str] = []
-    for flag in flags:
-        if flag.kind == "red_flag" and not flag.resolved:
-            reasons.append(f"Red flag not yet reviewed by a clinician: {flag.message}")
-        elif flag.kind == "absolute" and not flag.cleared:
-            reasons.append(f"Contraindication needing physician clearance: {flag.message}")
-    return reasons
+    return [flag for flag in flags if flag.blocks_treatment]
+
+
+def plan_activation_blockers(flags: Iterable[SafetyFlag]) -> list[str]:
+    """Why a plan cannot become active yet (empty list: nothing stops it)."""
+    return [blocker_reason(flag) for flag in treatment_blockers(flags)]
 
 
 def _base(code: str) -> str:
@@ -212,81 +217,113 @@ def _overlap(flag_regions: Iterable[str], regions: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(hits))
 
 
+def _where(flag: SafetyFlag, regions: list[str]) -> str | None:
+    """Where a region-bound finding meets the treated regions: "anywhere" for a
+    finding with no region marked (it covers the whole body), the labels of the
+    overlapping regions, or None when it does not apply."""
+    if not flag.regions:
+        return "anywhere"
+    hits = _overlap(flag.regions, regions)
+    return ", ".join(region_label(code) for code in hits) if hits else None
+
+
 def heat_conflicts(flags: Iterable[SafetyFlag], regions: Iterable[str]) -> list[str]:
     """A message for every uncleared heat contraindication over the given regions.
 
-    A flag with no regions covers the whole body.  Only physician clearance lifts a
-    heat flag; a therapist may still override one with a written reason (audited by
-    the web layer).
+    A flag with no regions covers the whole body.  Only a clinician's clearance of the
+    finding lifts it; a therapist may override one with a written reason (see
+    :func:`override_gate`), which the web layer audits.
     """
     regions = list(regions)
     messages: list[str] = []
     for flag in flags:
         if flag.kind != "heat" or flag.cleared:
             continue
-        if not flag.regions:
+        where = _where(flag, regions)
+        if where == "anywhere":
             messages.append(f"No heat anywhere: {flag.message}")
-            continue
-        hits = _overlap(flag.regions, regions)
-        if hits:
-            where = ", ".join(region_label(code) for code in hits)
+        elif where:
             messages.append(f"No heat over {where}: {flag.message}")
     return messages
 
 
-OVERRIDE_REASON_MIN_CHARS = 10
-
-
-class HeatConflictError(ValueError):
-    """Heat over a contraindicated region without a written override reason."""
-
-    def __init__(self, conflicts: list[str]):
-        self.conflicts = list(conflicts)
-        super().__init__(
-            "Heat is contraindicated here: "
-            + "; ".join(self.conflicts)
-            + ". Choose another region, or write why you are overriding."
-        )
-
-
-def heat_gate(
-    flags: Iterable[SafetyFlag], regions: Iterable[str], *, override_reason: str = ""
-) -> list[str]:
-    """Refuse heat over contraindicated regions unless the therapist writes a reason.
-
-    :returns: the conflicts that were overridden (empty when there were none), for the
-        web layer to audit together with the reason.
-    :raises HeatConflictError: conflicts exist and the reason is missing or shorter
-        than ``OVERRIDE_REASON_MIN_CHARS`` characters (a reason, not "ok").
-    """
-    conflicts = heat_conflicts(flags, regions)
-    if conflicts and len((override_reason or "").strip()) < OVERRIDE_REASON_MIN_CHARS:
-        raise HeatConflictError(conflicts)
-    return conflicts
-
-
 def local_conflicts(flags: Iterable[SafetyFlag], regions: Iterable[str]) -> list[str]:
-    """A warning for every uncleared local contraindication (domain section 3: avoid
-    the area, treat elsewhere) over the given regions.  Warnings, not refusals: the
-    therapist decides how to work around the area and documents it."""
+    """A message for every uncleared local contraindication (recent surgery site, skin
+    lesion, lump, radiotherapy field, acute inflammation, aneurysm) over the treated
+    regions, whatever the modality.  A finding with no region marked covers the whole
+    body, so it meets every entry until a clinician marks where it is or clears it."""
     regions = list(regions)
     messages: list[str] = []
     for flag in flags:
         if flag.kind != "local" or flag.cleared:
             continue
-        hits = _overlap(flag.regions, regions) if flag.regions else []
-        if hits:
-            where = ", ".join(region_label(code) for code in hits)
+        where = _where(flag, regions)
+        if where == "anywhere":
+            messages.append(f"Local contraindication, no area marked: {flag.message}")
+        elif where:
             messages.append(f"Avoid {where}: {flag.message}")
     return messages
 
 
-DEEP_PRESSURE = 7  # patient-rated 0-10; decision 6: no deep or forceful pressure
+def sensation_test_needed(
+    flags: Iterable[SafetyFlag], regions: Iterable[str], *, documented: bool
+) -> list[str]:
+    """Why a hot pack needs a documented sensation test first (empty: it does not).
+
+    A ``heat_check`` finding (diabetes, neuropathy) allows heat only once a sensation
+    test over the area is on record: on this entry, or on an earlier signed hot pack
+    (``documented``).  A finding with no region marked covers the whole body.
+    """
+    if documented:
+        return []
+    regions = list(regions)
+    return [
+        f"Test sensation before the first hot pack: {flag.message}"
+        for flag in flags
+        if flag.kind == "heat_check" and not flag.cleared and _where(flag, regions)
+    ]
+
+
+OVERRIDE_REASON_MIN_CHARS = 10  # default of the override_reason_min_chars setting
+
+
+class OverrideNeeded(ValueError):
+    """Treatment over a contraindicated region without a sufficient written reason."""
+
+    def __init__(self, conflicts: list[str], min_chars: int):
+        self.conflicts = list(conflicts)
+        self.min_chars = min_chars
+        super().__init__(
+            "; ".join(self.conflicts)
+            + f". Choose another region, or write why you are overriding (at least {min_chars}"
+            " characters)."
+        )
+
+
+def override_gate(
+    conflicts: list[str],
+    override_reason: str = "",
+    *,
+    min_chars: int = OVERRIDE_REASON_MIN_CHARS,
+) -> list[str]:
+    """Refuse treatment over contraindicated regions unless the therapist writes a reason.
+
+    :returns: the conflicts that were overridden (empty when there were none), for the
+        web layer to audit together with the reason.
+    :raises OverrideNeeded: conflicts exist and the reason is missing or shorter than
+        ``min_chars`` characters (a reason, not "ok").
+    """
+    if conflicts and len((override_reason or "").strip()) < min_chars:
+        raise OverrideNeeded(conflicts, min_chars)
+    return list(conflicts)
+
+
+DEEP_PRESSURE = 7  # patient-rated 0-10; anticoagulants: no deep pressure (docs/clinical-rules.md)
 
 
 def pressure_warnings(flags: Iterable[SafetyFlag], pressure: int | None) -> list[str]:
     """A warning when a recorded pressure is deep (7/10 or more) while an uncleared
-    pressure precaution (e.g. anticoagulants, decision 6) is on file."""
+    pressure precaution (e.g. anticoagulants) is on file."""
     if pressure is None or pressure < DEEP_PRESSURE:
         return []
     return [
@@ -307,7 +344,7 @@ class ServiceMinutes:
 
 
 def service_minutes(entries: Iterable[tuple[ModalitySpec, dict]]) -> list[ServiceMinutes]:
-    """Minutes per modality for the ``billable_services`` hook (issue 4, section 6).
+    """Minutes per modality for the ``billable_services`` hook.
 
     Entries of the same modality add up (two NMT entries of 10 and 15 minutes are one
     25-minute NMT service): unit rules such as the 8-minute rule work on the total per
@@ -330,16 +367,3 @@ def unsigned_overdue(*, started: dt.datetime, now: dt.datetime, hours: float = 2
     """Whether an unsigned note has waited longer than ``hours`` (the
     ``unsigned_note_hours`` setting) and belongs on the therapist's to-do list."""
     return now - started > dt.timedelta(hours=float(hours))
-
-
-def changed_fields(saved: Any, submitted: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
-    """(path, saved value, submitted value) for every difference between two versions
-    of a draft, so a refused concurrent save can show both side by side.  Nested
-    mappings are compared key by key; lists and other values as wholes."""
-    if isinstance(saved, dict) and isinstance(submitted, dict):
-        out: list[tuple[str, Any, Any]] = []
-        for key in sorted(set(saved) | set(submitted), key=str):
-            path = f"{prefix}.{key}" if prefix else str(key)
-            out.extend(changed_fields(saved.get(key), submitted.get(key), path))
-        return out
-    return [] if saved == submitted else [(prefix, saved, submitted)]

@@ -114,6 +114,7 @@ TENDERNESS_SCALES: tuple[tuple[str, str], ...] = (
 
 SKIN_RESPONSES: tuple[tuple[str, str], ...] = (
     ("normal_redness", "Normal even redness"),
+    ("persistent_redness", "Redness that does not fade"),
     ("mottling", "Mottling (blotchy red and pale patches)"),
     ("blister", "Blister"),
 )

@@ -23,10 +23,17 @@
       var li = document.createElement("li");
       var button = document.createElement("button");
       button.type = "button";
-      button.className = "link-button";
+      // Not the header's white "link-button": these sit on the white form.
+      button.className = "icd10-pick";
       button.textContent = "Add " + d.code + " " + d.title;
       button.addEventListener("click", function () { add(d.code); });
       li.appendChild(button);
+      (d.notes || []).forEach(function (text) {
+        var note = document.createElement("p");
+        note.className = "hint icd10-note";
+        note.textContent = text;
+        li.appendChild(note);
+      });
       list.appendChild(li);
     });
     if (!results.length && input.value.trim()) {

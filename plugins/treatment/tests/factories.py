@@ -14,6 +14,7 @@ ENTRY_VALUES = {
     "nmt": {
         "muscle": "quadratus_lumborum",
         "side": "left",
+        "regions": ["lower_back_l"],
         "trigger_point": "active",
         "referral_seen": True,
         "pressure": 7,
@@ -26,6 +27,7 @@ ENTRY_VALUES = {
     "prt": {
         "tender_point": "pl5",
         "side": "right",
+        "regions": ["buttock_r"],
         "tenderness_scale": "rating",
         "tenderness_before": 7,
         "flexion_extension": "extension",
@@ -156,6 +158,8 @@ def note_form_data(note, **overrides) -> dict:
                 data[key] = "y"
             elif value is False:
                 continue
+            elif isinstance(value, list) and name != "skin_checks":
+                data[key] = list(value)
             elif name == "skin_checks":
                 data[key] = "\n".join(f"{c['minute']}: {c['finding']}" for c in value)
             else:

@@ -11,6 +11,7 @@ from plugins.treatment.domain.modalities import EntryError, validate_entry
 NMT_OK = {
     "muscle": "quadratus_lumborum",
     "side": "left",
+    "regions": "lower_back_l",
     "trigger_point": "active",
     "referral_seen": "on",
     "pressure": "7",
@@ -23,6 +24,7 @@ NMT_OK = {
 PRT_OK = {
     "tender_point": "pl5",
     "side": "right",
+    "regions": "buttock_r",
     "tenderness_scale": "rating",
     "tenderness_before": "8",
     "flexion_extension": "extension",
@@ -68,6 +70,8 @@ def test_settings_defaults_follow_the_domain_brief():
         "hot_pack_first_skin_check_minute": 5,
         "hot_pack_skin_check_every": 5,
         "prt_hold_seconds_default": 90,
+        "prt_target_reduction_percent": 70,
+        "override_reason_min_chars": 10,
         "unsigned_note_hours": 24,
         "reeval_every_visits": 10,
         "plan_end_warning_days": 7,
@@ -111,6 +115,7 @@ def test_a_routine_nmt_entry_is_accepted_typed():
     assert result.values == {
         "muscle": "quadratus_lumborum",
         "side": "left",
+        "regions": ["lower_back_l"],
         "trigger_point": "active",
         "referral_seen": True,
         "pressure": 7,
@@ -239,6 +244,41 @@ def test_prt_hold_longer_than_minutes_is_refused():
 
 def test_prt_tenderness_rising_warns():
     assert warnings(PRT, {**PRT_OK, "tenderness_after": "9"})
+
+
+@pytest.mark.parametrize("reduction, warns", [("69", True), ("70", False), ("100", False)])
+def test_prt_below_the_target_reduction_asks_about_the_hold(reduction, warns):
+    found = warnings(PRT, {**PRT_OK, "percent_reduction": reduction})
+    assert any("held long enough" in w for w in found) is warns
+
+
+def test_prt_target_reduction_is_a_setting():
+    raw = {**PRT_OK, "percent_reduction": "75"}
+    assert warnings(PRT, raw, settings={"prt_target_reduction_percent": 80})
+    assert not warnings(PRT, raw)
+
+
+def test_nmt_and_prt_entries_record_the_regions_treated():
+    for spec, raw in ((NMT, NMT_OK), (PRT, PRT_OK)):
+        assert "regions" in refused(spec, {**raw, "regions": ""})
+        assert "regions" in refused(spec, {**raw, "regions": "the_moon"})
+
+
+@pytest.mark.parametrize(
+    "response, follow_up, problem",
+    [
+        ("normal_redness", "", False),
+        ("persistent_redness", "", True),
+        ("mottling", "", True),
+        ("blister", "", True),
+        ("blister", "Cooled, dressed, GP informed", False),
+    ],
+)
+def test_a_hot_pack_skin_reaction_needs_its_follow_up_before_signing(response, follow_up, problem):
+    values = validate_entry(
+        HOT_PACK, {**HOT_OK, "skin_response": response, "follow_up": follow_up}
+    ).values
+    assert bool(HOT_PACK.sign_check(values)) is problem
 
 
 # -- hot pack -------------------------------------------------------------------------

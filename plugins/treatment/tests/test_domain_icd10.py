@@ -39,7 +39,10 @@ def test_m54_5_is_listed_but_not_billable():
 
 def test_data_file_is_well_formed():
     rows = json.loads(icd10.DATA_FILE.read_text(encoding="utf-8"))
-    assert all(set(row) == {"code", "title", "billable"} for row in rows)
+    optional = {"hint", "unusual_for_massage"}
+    assert all({"code", "title", "billable"} <= set(row) for row in rows)
+    assert all(set(row) <= {"code", "title", "billable", *optional} for row in rows)
+    assert all(isinstance(row.get(k, ""), str) for row in rows for k in optional)
     assert all(isinstance(row["billable"], bool) for row in rows)
     codes = [row["code"] for row in rows]
     assert len(codes) == len(set(codes))
@@ -113,3 +116,10 @@ def test_validate_codes_names_every_unknown_code():
 
 def test_validate_codes_skips_blanks():
     assert icd10.validate_codes(["", "  "]) == []
+
+
+def test_m54_51_carries_the_endplate_hint_and_segmental_codes_the_massage_flag():
+    assert "imaging" in icd10.lookup("M54.51").hint
+    for code in ("M99.01", "M99.02", "M99.03", "M99.04", "M99.05"):
+        assert icd10.lookup(code).unusual_for_massage
+    assert icd10.lookup("M54.50").notes == ()

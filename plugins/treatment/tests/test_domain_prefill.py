@@ -56,7 +56,7 @@ def test_plan_parameters_fill_minutes_hold_and_the_first_region():
         "towel_layers": 7,
     }
     prt = prefill_entry(PRT, plan_values={"regions": ["lower_back_r"], "hold_seconds": 120})
-    assert prt == {"tenderness_scale": "rating", "hold_seconds": 120}
+    assert prt == {"tenderness_scale": "rating", "hold_seconds": 120, "regions": ["lower_back_r"]}
 
 
 def test_previous_session_wins_over_plan_and_plan_over_defaults():

@@ -9,17 +9,18 @@ import pytest
 from clinic.api import SafetyFlag
 from plugins.treatment.domain.builtin import HOT_PACK, NMT, PRT
 from plugins.treatment.domain.rules import (
-    HeatConflictError,
     NoteError,
-    changed_fields,
+    OverrideNeeded,
     check_session,
     heat_conflicts,
-    heat_gate,
     local_conflicts,
+    override_gate,
     pain_score,
     plan_activation_blockers,
     pressure_warnings,
+    sensation_test_needed,
     service_minutes,
+    treatment_blockers,
     unsigned_overdue,
 )
 
@@ -146,13 +147,14 @@ def test_an_unreviewed_red_flag_blocks_and_a_reviewed_one_does_not():
     blockers = plan_activation_blockers([flag("red_flag", message="Night pain")])
     assert len(blockers) == 1 and "Night pain" in blockers[0]
     assert plan_activation_blockers([flag("red_flag", reviewed=True)]) == []
-    assert plan_activation_blockers([flag("red_flag", cleared=True)]) == []
+    # A red flag is reviewed, not cleared: clearing alone does not lift it.
+    assert plan_activation_blockers([flag("red_flag", cleared=True)])
 
 
 def test_an_absolute_contraindication_needs_clearance_not_just_review():
     assert plan_activation_blockers([flag("absolute", message="Fever")])
     still = plan_activation_blockers([flag("absolute", message="Fever", reviewed=True)])
-    assert len(still) == 1 and "clearance" in still[0]
+    assert len(still) == 1 and "cleared" in still[0]
     assert plan_activation_blockers([flag("absolute", cleared=True)]) == []
 
 
@@ -166,9 +168,11 @@ def test_every_blocking_flag_is_listed():
     assert len(plan_activation_blockers(flags)) == 2
 
 
-def test_physician_clearance_on_the_plan_lifts_the_gate():
-    flags = [flag("red_flag"), flag("absolute")]
-    assert plan_activation_blockers(flags, physician_clearance=True) == []
+def test_an_emergency_blocks_until_reviewed_whatever_its_kind():
+    emergency = flag("precaution", message="Saddle numbness", emergency=True)
+    assert treatment_blockers([emergency]) == [emergency]
+    assert "Emergency" in plan_activation_blockers([emergency])[0]
+    assert treatment_blockers([flag("precaution", emergency=True, reviewed=True)]) == []
 
 
 def test_blockers_accept_any_iterable_of_flags():
@@ -225,11 +229,28 @@ def test_one_message_per_conflicting_flag():
 # -- local and pressure -------------------------------------------------------------
 
 
-def test_local_contraindications_warn_over_the_area_only():
+def test_local_contraindications_conflict_over_the_area_only():
     wound = flag("local", message="Healing wound", regions=("lower_back_r",))
     assert local_conflicts([wound], ["lower_back_r"]) == ["Avoid Lower back, right: Healing wound"]
     assert local_conflicts([wound], ["lower_back_l"]) == []
     assert local_conflicts([flag("local", regions=("neck_l",), cleared=True)], ["neck_l"]) == []
+
+
+def test_a_local_finding_without_regions_covers_the_whole_body():
+    lump = flag("local", message="Undiagnosed lump", regions=())
+    assert local_conflicts([lump], ["calf_r"]) == [
+        "Local contraindication, no area marked: Undiagnosed lump"
+    ]
+    assert local_conflicts([lump], []) == local_conflicts([lump], ["calf_r"])
+
+
+def test_a_sensation_test_is_needed_over_a_heat_check_area_until_documented():
+    diabetes = flag("heat_check", message="Diabetes", regions=())
+    feet = flag("heat_check", message="Neuropathy", regions=("foot_l",))
+    assert sensation_test_needed([diabetes], ["lower_back_l"], documented=False)
+    assert sensation_test_needed([diabetes], ["lower_back_l"], documented=True) == []
+    assert sensation_test_needed([feet], ["lower_back_l"], documented=False) == []
+    assert sensation_test_needed([flag("heat_check", cleared=True)], ["x"], documented=False) == []
 
 
 @pytest.mark.parametrize("pressure, warns", [(None, False), (6, False), (7, True), (10, True)])
@@ -273,31 +294,16 @@ def test_unsigned_notes_older_than_the_setting_are_overdue(hours_ago, overdue):
     assert unsigned_overdue(started=now - dt.timedelta(hours=5), now=now, hours=4) is True
 
 
-def test_changed_fields_lists_both_versions_of_every_difference():
-    saved = {"subjective": "Sore", "pain_after": 3, "entries": {"0": {"minutes": 10}}}
-    mine = {
-        "subjective": "Sore in the morning",
-        "pain_after": 3,
-        "entries": {"0": {"minutes": 12}},
-        "plan": "Stretch",
-    }
-    assert changed_fields(saved, mine) == [
-        ("entries.0.minutes", 10, 12),
-        ("plan", None, "Stretch"),
-        ("subjective", "Sore", "Sore in the morning"),
-    ]
-    assert changed_fields(saved, dict(saved)) == []
-
-
-def test_heat_gate_refuses_without_a_written_reason_and_returns_what_was_overridden():
+def test_override_gate_refuses_without_a_written_reason_and_returns_what_was_overridden():
     numb = flag("heat", message="Numbness", regions=("lower_back_l",))
-    assert heat_gate([numb], ["lower_back_r"]) == []
-    with pytest.raises(HeatConflictError) as info:
-        heat_gate([numb], ["lower_back_l"])
+    assert override_gate(heat_conflicts([numb], ["lower_back_r"])) == []
+    conflicts = heat_conflicts([numb], ["lower_back_l"])
+    with pytest.raises(OverrideNeeded) as info:
+        override_gate(conflicts)
     assert info.value.conflicts == ["No heat over Lower back, left: Numbness"]
-    with pytest.raises(HeatConflictError):
-        heat_gate([numb], ["lower_back_l"], override_reason="  ok       ")
-    overridden = heat_gate(
-        [numb], ["lower_back_l"], override_reason="Sensation retested normal today"
-    )
+    with pytest.raises(OverrideNeeded):
+        override_gate(conflicts, "  ok       ")
+    with pytest.raises(OverrideNeeded):
+        override_gate(conflicts, "Retested fine", min_chars=20)
+    overridden = override_gate(conflicts, "Sensation retested normal today")
     assert overridden == ["No heat over Lower back, left: Numbness"]

@@ -106,21 +106,37 @@ def test_bad_plan_input_is_refused(app, therapist, overrides, message):
     assert db.session.scalars(select(Plan)).all() == []
 
 
-def test_unreviewed_red_flag_blocks_activation_until_clearance(app, therapist, flags):
+def test_a_clearance_note_on_the_plan_never_lifts_a_red_flag_only_its_review_does(
+    app, therapist, flags
+):
     client, user = therapist
     patient = make_patient()
     plan = make_plan(patient, user, status="draft")
-    flags.flags.append(SafetyFlag("weight_loss", "red_flag", "Unexplained weight loss", "Refer"))
+    review = {"patient_id": patient.id}
+    flags.flags.append(
+        SafetyFlag(
+            "weight_loss",
+            "red_flag",
+            "Unexplained weight loss",
+            "Refer",
+            link_endpoint="patients.chart",
+            link_values=review,
+        )
+    )
     base = f"/treatment/patients/{patient.id}/plans/{plan.id}"
+    page = client.get(base)
+    assert "Unexplained weight loss" in page.text
+    assert f'href="/patients/{patient.id}">review this finding' in page.text
     response = client.post_form(f"{base}/status", {"target": "active"})
     assert response.status_code == 409
     assert "Unexplained weight loss" in response.text
+    note = {"clearance": "Dr Ames, phone, today: fine to treat"}
+    assert client.post_form(f"{base}/clearance", note).status_code == 302
+    assert client.post_form(f"{base}/status", {"target": "active"}).status_code == 409
     db.session.refresh(plan)
     assert plan.status == "draft"
-    assert (
-        client.post_form(f"{base}/clearance", {"clearance": "Dr Ames, phone, today"}).status_code
-        == 302
-    )
+    flags.flags[0] = SafetyFlag("weight_loss", "red_flag", "Unexplained weight loss", "Refer",
+                                reviewed=True)  # fmt: skip
     assert client.post_form(f"{base}/status", {"target": "active"}).status_code == 302
     db.session.refresh(plan)
     assert plan.status == "active"
@@ -192,6 +208,8 @@ def test_another_patients_plan_is_404(app, therapist):
 def test_icd10_search_by_code_or_words(app, therapist):
     client, _user = therapist
     found = client.get("/treatment/icd10?q=m5450", headers={"Accept": "application/json"})
-    assert {"code": "M54.50", "title": "Low back pain, unspecified"} in found.json["results"]
+    assert {"code": "M54.50", "title": "Low back pain, unspecified", "notes": []} in found.json[
+        "results"
+    ]
     page = client.get("/treatment/icd10?q=muscle spasm")
     assert "M62.830" in page.text
