@@ -55,11 +55,12 @@ def init_app(app: Flask) -> None:
 
 
 def append_only_ddl(table: str, message: str) -> dict[str, tuple[str, ...]]:
-    """Trigger DDL, by dialect, that makes the database refuse UPDATE and DELETE on ``table``.
+    """Trigger DDL, by dialect, that makes the database refuse UPDATE, DELETE and TRUNCATE.
 
     For records that must never change once written (audit events, submitted
     answers, addenda).  Models attach it with :func:`run_after_create` and their
     migration executes the same statements, so both paths build identical tables.
+    SQLite has no TRUNCATE (its ``DELETE FROM t`` meets the DELETE trigger).
     """
     function = f"{table}_append_only"
     return {
@@ -71,10 +72,57 @@ def append_only_ddl(table: str, message: str) -> dict[str, tuple[str, ...]]:
         "postgresql": (
             f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ "
             f"BEGIN RAISE EXCEPTION '{message}'; END; $$ LANGUAGE plpgsql",
-            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+            f"CREATE OR REPLACE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+            *truncate_guard_ddl(table),
         ),
     }
+
+
+def truncate_guard_ddl(table: str) -> tuple[str, ...]:
+    """PostgreSQL DDL refusing ``TRUNCATE`` on ``table``.
+
+    Row triggers never see a TRUNCATE, so a table guarded only by them could still be
+    emptied in one statement by its owner; a statement trigger closes that door.
+    """
+    return (
+        "CREATE OR REPLACE FUNCTION clinic_refuse_truncate() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' cannot be truncated'; "
+        "END; $$ LANGUAGE plpgsql",
+        f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION clinic_refuse_truncate()",
+    )
+
+
+# pg_trigger.tgtype bits (PostgreSQL's include/catalog/pg_trigger.h)
+_PG_TRIGGER_ROW = 1
+_PG_TRIGGER_DELETE = 8
+
+
+def guarded_tables(connection) -> list[str]:
+    """Tables (PostgreSQL, current schema) that carry a row trigger on DELETE."""
+    rows = connection.exec_driver_sql(
+        "SELECT DISTINCT c.relname FROM pg_trigger t "
+        "JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE NOT t.tgisinternal AND n.nspname = current_schema() "
+        "AND t.tgtype & %(row)s <> 0 AND t.tgtype & %(delete)s <> 0 ORDER BY 1",
+        {"row": _PG_TRIGGER_ROW, "delete": _PG_TRIGGER_DELETE},
+    )
+    return [name for (name,) in rows]
+
+
+def ensure_truncate_guards(connection) -> None:
+    """Give every table that refuses DELETE a TRUNCATE guard too (PostgreSQL; idempotent).
+
+    Run after every migration, so a plugin's guarded tables get it without knowing
+    about it, and so do tables created before the guard existed.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    for table in guarded_tables(connection):
+        for statement in truncate_guard_ddl(table):
+            connection.exec_driver_sql(statement)
 
 
 def drop_append_only_ddl(table: str) -> dict[str, tuple[str, ...]]:

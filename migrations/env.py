@@ -15,6 +15,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from clinic.database import ensure_truncate_guards
 from clinic.plugins import migration_filter
 from clinic.revisions import without_implied
 
@@ -87,6 +88,9 @@ def run_migrations_online():
         )
         with context.begin_transaction():
             context.run_migrations()
+            # Whatever table a migration (core or plugin) guarded against DELETE is also
+            # guarded against TRUNCATE, including tables created before that guard existed.
+            ensure_truncate_guards(connection)
 
 
 if context.is_offline_mode():
