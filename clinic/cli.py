@@ -86,9 +86,40 @@ def seal():
     click.echo(f"Sealed {count} records; the chain ends at record {head[0] if head else 0}.")
 
 
+@click.command("grant-runtime")
+@click.argument("role")
+@click.option("--apply", is_flag=True, help="Run the statements instead of printing them.")
+def grant_runtime(role: str, apply: bool):
+    """Print (or --apply) the GRANTs for a PostgreSQL runtime ROLE that cannot rewrite records.
+
+    Run as the role that owns the tables (the one that runs migrations), again after
+    every upgrade that adds tables.
+    """
+    from clinic.database import runtime_grants
+
+    if db.engine.dialect.name != "postgresql":
+        raise click.ClickException("database roles exist only on PostgreSQL")
+    with db.engine.connect() as connection:
+        try:
+            statements = runtime_grants(connection, role)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if not apply:
+        for statement in statements:
+            click.echo(statement + ";")
+        return
+    with db.engine.begin() as connection:
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+    click.echo(f"Granted {role} the runtime privileges ({len(statements)} statements).")
+
+
 def init_app(app: Flask, registry) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(audit_cli)
+    from flask_migrate.cli import db as db_group
+
+    db_group.add_command(grant_runtime)  # flask --app wsgi db grant-runtime ROLE
     from clinic.demo import demo_command
 
     app.cli.add_command(demo_command)

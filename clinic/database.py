@@ -13,6 +13,8 @@ costs one reconnect.
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -137,3 +139,60 @@ def run_after_create(target, ddl: dict[str, tuple[str, ...]]) -> None:
     for dialect, statements in ddl.items():
         for statement in statements:
             event.listen(target, "after_create", DDL(statement).execute_if(dialect=dialect))
+
+
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def append_only_tables(connection) -> list[str]:
+    """Tables (PostgreSQL) carrying the shared append-only guard ``<table>_no_change``."""
+    rows = connection.exec_driver_sql(
+        "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND t.tgname = c.relname || '_no_change' "
+        "ORDER BY 1"
+    )
+    return [name for (name,) in rows]
+
+
+def runtime_grants(connection, role: str) -> list[str]:
+    """The GRANTs that let ``role`` run the app but never rewrite what must not change.
+
+    The migration role keeps ownership (only an owner may ALTER, DROP, TRUNCATE or
+    disable triggers); the runtime role may read and write ordinary tables, only
+    SELECT and INSERT the append-only ones, and on the audit log additionally fill in
+    the chain columns that sealing writes (the trigger allows that once per row).
+    """
+    if not _ROLE_NAME.match(role):
+        raise ValueError("a role name is lower-case letters, digits and underscores")
+    from sqlalchemy import inspect
+
+    from clinic.audit.models import SEAL_COLUMNS
+
+    quote = connection.dialect.identifier_preparer.quote
+    schema = connection.exec_driver_sql("SELECT current_schema()").scalar()
+    owners = dict(
+        connection.exec_driver_sql(
+            "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = current_schema()"
+        ).all()
+    )
+    if role in owners.values():
+        raise ValueError(f"{role} owns tables; the runtime role must be a different role")
+    protected = set(append_only_tables(connection))
+    who = quote(role)
+    statements = [
+        f"GRANT USAGE ON SCHEMA {quote(schema)} TO {who}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {quote(schema)} FROM {who}",
+    ]
+    for table in sorted(inspect(connection).get_table_names()):
+        name = quote(table)
+        if table == "alembic_version":
+            statements.append(f"GRANT SELECT ON {name} TO {who}")
+        elif table in protected:
+            statements.append(f"GRANT SELECT, INSERT ON {name} TO {who}")
+            if table == "audit_events":
+                statements.append(f"GRANT UPDATE ({', '.join(SEAL_COLUMNS)}) ON {name} TO {who}")
+        else:
+            statements.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {who}")
+    statements.append(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {quote(schema)} TO {who}")
+    return statements
