@@ -33,9 +33,12 @@ def build_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.load_secret_key(instance_path)
+    if not app.config.get("CLINIC_AUDIT_KEY"):
+        app.config["CLINIC_AUDIT_KEY"] = config.load_audit_key(instance_path)
 
     # Models must be imported before plugins so their foreign keys resolve.
     from clinic.audit import models as _audit_models  # noqa: F401
+    from clinic.audit import sealing as _sealing  # noqa: F401 -- seals audit rows after commits
     from clinic.auth import models as _auth_models  # noqa: F401
     from clinic.patients import models as _patient_models  # noqa: F401
     from clinic.settings import Setting  # noqa: F401

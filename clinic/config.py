@@ -29,15 +29,31 @@ def _env_int(name: str, default: int) -> int:
 
 
 def load_secret_key(instance_path: Path) -> str:
-    """Return the key from ``CLINIC_SECRET_KEY`` or from a 0600 file made on first start.
+    """Return the session key from ``CLINIC_SECRET_KEY`` or from ``instance/secret_key``."""
+    return load_key(instance_path, "secret_key", "CLINIC_SECRET_KEY")
+
+
+def load_audit_key(instance_path: Path) -> str:
+    """Return the audit log's HMAC key from ``CLINIC_AUDIT_KEY`` or ``instance/audit_key``.
+
+    Separate from the session key: a leaked session key lets someone forge a cookie,
+    and must not also let them rewrite the evidence of what they did with it.
+    """
+    return load_key(instance_path, "audit_key", "CLINIC_AUDIT_KEY")
+
+
+def load_key(instance_path: Path, filename: str, env_var: str) -> str:
+    """Return the key from ``env_var`` or from a 0600 file made on first start.
 
     Several workers may start at once, so the file is created with O_EXCL and a loser
     of that race simply reads the winner's key.
     """
-    from_env = os.environ.get("CLINIC_SECRET_KEY", "").strip()
+    from_env = os.environ.get(env_var, "").strip()
     if from_env:
+        if len(from_env) < 32:
+            raise RuntimeError(f"{env_var} is too short; use at least 32 characters")
         return from_env
-    key_file = instance_path / "secret_key"
+    key_file = instance_path / filename
     instance_path.mkdir(parents=True, exist_ok=True)
     if not key_file.exists():
         try:
@@ -74,6 +90,23 @@ def from_environment(instance_path: Path) -> dict:
             "CLINIC_LOGIN_MAX_FAILURES_PER_ADDRESS", 20
         ),
         "CLINIC_LOGIN_WINDOW_MINUTES": _env_int("CLINIC_LOGIN_WINDOW_MINUTES", 15),
+        # After the limit, each further counted failure doubles the wait, up to the cap;
+        # attempts made while locked are refused without being counted.
+        "CLINIC_LOGIN_LOCK_SECONDS": _env_int("CLINIC_LOGIN_LOCK_SECONDS", 30),
+        "CLINIC_LOGIN_LOCK_MAX_MINUTES": _env_int("CLINIC_LOGIN_LOCK_MAX_MINUTES", 15),
+        # Addresses (or networks) of reverse proxies whose X-Forwarded-For is believed.
+        "CLINIC_TRUSTED_PROXIES": [
+            p.strip() for p in os.environ.get("CLINIC_TRUSTED_PROXIES", "").split(",") if p.strip()
+        ],
+        "CLINIC_SESSION_MAX_HOURS": _env_int("CLINIC_SESSION_MAX_HOURS", 12),
+        # Anonymous refusals: the first few per address and hour are logged one by one,
+        # then only milestones (every attempt is still counted).
+        "CLINIC_REFUSALS_LOGGED_PER_ADDRESS": _env_int("CLINIC_REFUSALS_LOGGED_PER_ADDRESS", 5),
+        "CLINIC_REFUSALS_LOGGED_PER_HOUR": _env_int("CLINIC_REFUSALS_LOGGED_PER_HOUR", 100),
+        "CLINIC_AUDIT_CHECKPOINT_FILE": os.environ.get("CLINIC_AUDIT_CHECKPOINT_FILE", "").strip()
+        or str(instance_path / "audit_checkpoints.log"),
+        "CLINIC_AUDIT_CHECKPOINT_COPY": os.environ.get("CLINIC_AUDIT_CHECKPOINT_COPY", "").strip(),
+        "CLINIC_AUDIT_CHECKPOINT_SECONDS": _env_int("CLINIC_AUDIT_CHECKPOINT_SECONDS", 0),
         "CLINIC_NAME": os.environ.get("CLINIC_NAME", "Our Clinic"),
         "CLINIC_ADDRESS": os.environ.get("CLINIC_ADDRESS", ""),
         "CLINIC_PHONE": os.environ.get("CLINIC_PHONE", ""),
@@ -84,7 +117,7 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "clinic_session",
-        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        "PERMANENT_SESSION_LIFETIME": 3600 * _env_int("CLINIC_SESSION_MAX_HOURS", 12),
         "WTF_CSRF_TIME_LIMIT": None,  # the server-side session decides how long a login lives
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -13,6 +13,8 @@ costs one reconnect.
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -55,11 +57,12 @@ def init_app(app: Flask) -> None:
 
 
 def append_only_ddl(table: str, message: str) -> dict[str, tuple[str, ...]]:
-    """Trigger DDL, by dialect, that makes the database refuse UPDATE and DELETE on ``table``.
+    """Trigger DDL, by dialect, that makes the database refuse UPDATE, DELETE and TRUNCATE.
 
     For records that must never change once written (audit events, submitted
     answers, addenda).  Models attach it with :func:`run_after_create` and their
     migration executes the same statements, so both paths build identical tables.
+    SQLite has no TRUNCATE (its ``DELETE FROM t`` meets the DELETE trigger).
     """
     function = f"{table}_append_only"
     return {
@@ -71,10 +74,57 @@ def append_only_ddl(table: str, message: str) -> dict[str, tuple[str, ...]]:
         "postgresql": (
             f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ "
             f"BEGIN RAISE EXCEPTION '{message}'; END; $$ LANGUAGE plpgsql",
-            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+            f"CREATE OR REPLACE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+            *truncate_guard_ddl(table),
         ),
     }
+
+
+def truncate_guard_ddl(table: str) -> tuple[str, ...]:
+    """PostgreSQL DDL refusing ``TRUNCATE`` on ``table``.
+
+    Row triggers never see a TRUNCATE, so a table guarded only by them could still be
+    emptied in one statement by its owner; a statement trigger closes that door.
+    """
+    return (
+        "CREATE OR REPLACE FUNCTION clinic_refuse_truncate() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' cannot be truncated'; "
+        "END; $$ LANGUAGE plpgsql",
+        f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION clinic_refuse_truncate()",
+    )
+
+
+# pg_trigger.tgtype bits (PostgreSQL's include/catalog/pg_trigger.h)
+_PG_TRIGGER_ROW = 1
+_PG_TRIGGER_DELETE = 8
+
+
+def guarded_tables(connection) -> list[str]:
+    """Tables (PostgreSQL, current schema) that carry a row trigger on DELETE."""
+    rows = connection.exec_driver_sql(
+        "SELECT DISTINCT c.relname FROM pg_trigger t "
+        "JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE NOT t.tgisinternal AND n.nspname = current_schema() "
+        "AND t.tgtype & %(row)s <> 0 AND t.tgtype & %(delete)s <> 0 ORDER BY 1",
+        {"row": _PG_TRIGGER_ROW, "delete": _PG_TRIGGER_DELETE},
+    )
+    return [name for (name,) in rows]
+
+
+def ensure_truncate_guards(connection) -> None:
+    """Give every table that refuses DELETE a TRUNCATE guard too (PostgreSQL; idempotent).
+
+    Run after every migration, so a plugin's guarded tables get it without knowing
+    about it, and so do tables created before the guard existed.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    for table in guarded_tables(connection):
+        for statement in truncate_guard_ddl(table):
+            connection.exec_driver_sql(statement)
 
 
 def drop_append_only_ddl(table: str) -> dict[str, tuple[str, ...]]:
@@ -89,3 +139,60 @@ def run_after_create(target, ddl: dict[str, tuple[str, ...]]) -> None:
     for dialect, statements in ddl.items():
         for statement in statements:
             event.listen(target, "after_create", DDL(statement).execute_if(dialect=dialect))
+
+
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def append_only_tables(connection) -> list[str]:
+    """Tables (PostgreSQL) carrying the shared append-only guard ``<table>_no_change``."""
+    rows = connection.exec_driver_sql(
+        "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND t.tgname = c.relname || '_no_change' "
+        "ORDER BY 1"
+    )
+    return [name for (name,) in rows]
+
+
+def runtime_grants(connection, role: str) -> list[str]:
+    """The GRANTs that let ``role`` run the app but never rewrite what must not change.
+
+    The migration role keeps ownership (only an owner may ALTER, DROP, TRUNCATE or
+    disable triggers); the runtime role may read and write ordinary tables, only
+    SELECT and INSERT the append-only ones, and on the audit log additionally fill in
+    the chain columns that sealing writes (the trigger allows that once per row).
+    """
+    if not _ROLE_NAME.match(role):
+        raise ValueError("a role name is lower-case letters, digits and underscores")
+    from sqlalchemy import inspect
+
+    from clinic.audit.models import SEAL_COLUMNS
+
+    quote = connection.dialect.identifier_preparer.quote
+    schema = connection.exec_driver_sql("SELECT current_schema()").scalar()
+    owners = dict(
+        connection.exec_driver_sql(
+            "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = current_schema()"
+        ).all()
+    )
+    if role in owners.values():
+        raise ValueError(f"{role} owns tables; the runtime role must be a different role")
+    protected = set(append_only_tables(connection))
+    who = quote(role)
+    statements = [
+        f"GRANT USAGE ON SCHEMA {quote(schema)} TO {who}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {quote(schema)} FROM {who}",
+    ]
+    for table in sorted(inspect(connection).get_table_names()):
+        name = quote(table)
+        if table == "alembic_version":
+            statements.append(f"GRANT SELECT ON {name} TO {who}")
+        elif table in protected:
+            statements.append(f"GRANT SELECT, INSERT ON {name} TO {who}")
+            if table == "audit_events":
+                statements.append(f"GRANT UPDATE ({', '.join(SEAL_COLUMNS)}) ON {name} TO {who}")
+        else:
+            statements.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {who}")
+    statements.append(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {quote(schema)} TO {who}")
+    return statements

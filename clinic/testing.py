@@ -69,9 +69,18 @@ def empty_postgres(url: str) -> None:
     try:
         tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
         if tables:
+            from clinic.database import guarded_tables
+
             with engine.begin() as conn:
+                # The append-only tables refuse TRUNCATE; the owner lifts that guard for
+                # this one transaction only, so a failure leaves every guard in place.
+                guarded = guarded_tables(conn)
+                for table in guarded:
+                    conn.execute(text(f'ALTER TABLE "{table}" DISABLE TRIGGER USER'))
                 quoted = ", ".join(f'"{t}"' for t in tables)
                 conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+                for table in guarded:
+                    conn.execute(text(f'ALTER TABLE "{table}" ENABLE TRIGGER USER'))
     finally:
         engine.dispose()
 

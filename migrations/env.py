@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationStep
 from alembic.script import ScriptDirectory
 from flask import current_app
 
+from clinic.database import ensure_truncate_guards
 from clinic.plugins import migration_filter
 from clinic.revisions import without_implied
 
@@ -100,6 +101,9 @@ def run_migrations_online():
         context.configure(**options, **_upgrade_enabled_heads_when_head_requested())
         with context.begin_transaction():
             context.run_migrations()
+            # Whatever table a migration (core or plugin) guarded against DELETE is also
+            # guarded against TRUNCATE, including tables created before that guard existed.
+            ensure_truncate_guards(connection)
 
 
 if context.is_offline_mode():

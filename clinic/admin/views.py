@@ -214,7 +214,7 @@ AUDIT_PAGE = 100
 
 
 def _audit_query(form: AuditFilterForm):
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc())
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
     if form.user.data:
         stmt = stmt.where(AuditEvent.username == form.user.data.strip().lower())
     if form.patient.data:

@@ -1,7 +1,10 @@
 """Writing and checking audit records.
 
 ``record()`` adds a row to the current transaction, so an event and the change it
-describes commit together.  ``record_and_commit()`` is for outcomes that end the
+describes commit together.  It takes no lock: the row is authenticated on its own
+(``row_mac``) and sealed into the chain just after the commit (``clinic.audit.sealing``).
+
+``record_and_commit()`` is for outcomes that end the
 request without other changes (a denial, a refused form): it discards anything
 half-done first so a refusal can never commit a partial write.
 """
@@ -9,19 +12,18 @@ half-done first so a refusal can never commit a partial write.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from clinic.audit.models import GENESIS_HASH, AuditEvent
+from clinic.audit.sealing import PENDING, Checkpoint, checkpoint_paths, read_checkpoints
 from clinic.clock import utcnow
 from clinic.extensions import db
-
-# Arbitrary constant naming the PostgreSQL advisory lock that serialises appends.
-_PG_CHAIN_LOCK = 7_346_001
 
 
 class UndeclaredAuditEvent(ValueError):
@@ -54,18 +56,9 @@ def record(
         raise UndeclaredAuditEvent(f"audit event type {event_type!r} is not declared by any hook")
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    # On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
     if isinstance(detail, dict):
         detail = json.dumps(detail, sort_keys=True, default=str)
     event = AuditEvent(
-        seq=seq,
         at=utcnow(),
         user_id=user.id if user is not None else None,
         username=username if username is not None else (user.username if user else ""),
@@ -76,12 +69,31 @@ def record(
         outcome=outcome,
         ip=client_address(),
         detail=detail or "",
-        prev_hash=prev_hash,
+        nonce=secrets.token_hex(16),
     )
-    event.hash = event.compute_hash()
-    session.add(event)
-    session.flush()
+    event.row_mac = event.compute_row_mac(current_app.config["CLINIC_AUDIT_KEY"])
+    db.session.add(event)
+    db.session.flush()
+    db.session.info[PENDING] = True  # sealed into the chain right after the commit
     return event
+
+
+def last_sealed() -> tuple[int, str, int] | None:
+    """(seq, hash, legacy prefix length) of the newest sealed row, or None."""
+    from sqlalchemy import func
+
+    row = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    first = db.session.scalar(
+        select(func.min(AuditEvent.seq)).where(AuditEvent.row_mac.is_not(None))
+    )
+    return row.seq, row.hash, (first - 1) if first is not None else row.seq
 
 
 def record_and_commit(event_type: str, **kwargs) -> None:
@@ -105,36 +117,110 @@ class ChainReport:
     checked: int
     broken_at: int | None = None
     reason: str = ""
+    sealed: int = 0
+    unsealed: int = 0
+    newest_checkpoint: Checkpoint | None = None
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None
+        return not self.reason
 
 
 def verify_chain() -> ChainReport:
-    rows = db.session.execute(
-        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
+    """Check the log against its hash chain, its keyed MACs and the checkpoints on disk.
+
+    Checkpoints are read first: one written while we walk the table can only name a
+    row the walk will also see.
+    """
+    key = current_app.config["CLINIC_AUDIT_KEY"]
+    paths = checkpoint_paths(current_app.config)
+    checkpoints, forged = read_checkpoints(paths, key)
+    if forged:
+        return ChainReport(0, None, forged[0])
+    sealed = db.session.execute(
+        select(AuditEvent)
+        .where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=1000)
     ).scalars()
     try:
-        return _walk_chain(rows)
+        report = _walk_chain(sealed, key, checkpoints)
     finally:
-        rows.close()  # a server-side cursor stays open if the walk stops early
+        sealed.close()  # a server-side cursor stays open if the walk stops early
+    if not report.ok:
+        return report
+    unsealed = db.session.execute(
+        select(AuditEvent)
+        .where(AuditEvent.seq.is_(None))
+        .order_by(AuditEvent.id)
+        .execution_options(yield_per=1000)
+    ).scalars()
+    try:
+        for row in unsealed:
+            if row.row_mac is None or row.compute_row_mac(key) != row.row_mac:
+                report.reason = f"a record awaiting sealing (id {row.id}) was altered or forged"
+                return report
+            report.unsealed += 1
+            report.checked += 1
+    finally:
+        unsealed.close()
+    return report
 
 
-def _walk_chain(rows) -> ChainReport:
+def _walk_chain(rows, key: str, checkpoints: list[Checkpoint]) -> ChainReport:
+    by_seq: dict[int, Checkpoint] = {}
+    for cp in checkpoints:
+        by_seq.setdefault(cp.seq, cp)
+    newest = max(checkpoints, key=lambda cp: cp.seq, default=None)
+    # Rows past the legacy prefix must carry MACs; the prefix length is signed.
+    legacy = min((cp.legacy for cp in checkpoints), default=None)
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
+    authenticated_seen = False
+
+    def broken(seq: int, reason: str) -> ChainReport:
+        return ChainReport(checked, seq, reason, sealed=checked, newest_checkpoint=newest)
+
     for row in rows:
         if row.seq != expected_seq:
-            return ChainReport(checked, expected_seq, f"record {expected_seq} is missing")
+            return broken(expected_seq, f"record {expected_seq} is missing")
         if row.prev_hash != expected_prev:
-            return ChainReport(
-                checked, row.seq, f"record {row.seq} does not follow record {row.seq - 1}"
-            )
+            return broken(row.seq, f"record {row.seq} does not follow record {row.seq - 1}")
         if row.compute_hash() != row.hash:
-            return ChainReport(checked, row.seq, f"record {row.seq} was altered")
+            return broken(row.seq, f"record {row.seq} was altered")
+        if row.row_mac is None:
+            if authenticated_seen or (legacy is not None and row.seq > legacy):
+                return broken(
+                    row.seq, f"record {row.seq} lacks the authentication every record has now"
+                )
+        else:
+            authenticated_seen = True
+            if row.compute_row_mac(key) != row.row_mac or row.compute_mac(key) != row.mac:
+                return broken(
+                    row.seq,
+                    f"record {row.seq} was altered or re-chained (its keyed MAC does not match)",
+                )
+        cp = by_seq.get(row.seq)
+        if cp is not None and cp.hash != row.hash:
+            return broken(
+                row.seq, f"record {row.seq} differs from the checkpoint written at {cp.at}"
+            )
         expected_prev = row.hash
         expected_seq += 1
         checked += 1
-    return ChainReport(checked)
+    head = expected_seq - 1
+    if newest is not None and newest.seq > head:
+        return broken(
+            head + 1,
+            f"records {head + 1} to {newest.seq} are missing: the checkpoint written at "
+            f"{newest.at} ({newest.source}) saw the log reach record {newest.seq}",
+        )
+    if newest is None and authenticated_seen:
+        return broken(
+            head,
+            "no checkpoint found (looked in "
+            + ", ".join(str(p) for p in checkpoint_paths(current_app.config))
+            + "): removal of the newest records cannot be ruled out",
+        )
+    return ChainReport(checked, sealed=checked, newest_checkpoint=newest)

@@ -82,7 +82,13 @@ class StaffSession(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed and successful sign-ins, for rate limiting across all workers."""
+    """Password checks (sign-in, password change, note signing) for rate limiting.
+
+    Shared by all workers.  A success (or an administrator's unlock, ``purpose``
+    ``unlock``) starts the account's failure count afresh.  Attempts refused because
+    the account or address was already locked are not stored here, so they cannot
+    stretch the lock; they are counted in ``audit_refusal_counts``.
+    """
 
     __tablename__ = "login_attempts"
 
@@ -91,6 +97,7 @@ class LoginAttempt(db.Model):
     ip: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_utcnow, index=True)
     success: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    purpose: Mapped[str] = mapped_column(String(20), nullable=False, default="login")
 
 
 class FormDraft(db.Model):

@@ -1,0 +1,197 @@
+"""Sealing audit rows into the chain, and the signed checkpoints kept outside the database.
+
+Why a separate step: extending a hash chain needs the previous row's hash, so every
+append must wait for the one before it.  When the request itself did that, every
+audited request (chart views included) queued behind one lock for the rest of its
+transaction.  Now a request only inserts its row (authenticated by ``row_mac``, so it
+is protected from the moment it exists) and, right after its commit, runs a short
+transaction that seals whatever is pending.  On PostgreSQL that transaction only
+*tries* the lock: if another process is sealing, that process will find our row.
+
+Why no row is left behind: a sealer that loses the try-lock has already committed
+its row; the holder, after committing its own batch, looks again and seals again
+until it finds nothing pending (or another sealer holds the lock, and that one took
+the lock after our row was committed, so it sees the row).
+
+A checkpoint line (chain head sequence, hash, legacy prefix length, time, HMAC) is
+appended after each seal to ``CLINIC_AUDIT_CHECKPOINT_FILE`` and, when set,
+``CLINIC_AUDIT_CHECKPOINT_COPY``; ``audit verify`` holds the database to them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from clinic.audit.models import GENESIS_HASH, AuditEvent, keyed_mac
+from clinic.clock import utcnow
+
+log = logging.getLogger(__name__)
+
+# Arbitrary constant naming the PostgreSQL advisory lock held while sealing.
+PG_SEAL_LOCK = 7_346_001
+PENDING = "clinic_audit_pending"
+_BATCH = 500
+_MAX_ROUNDS = 20  # under sustained load the next request's seal picks up the rest
+
+_last_checkpoint: dict[str, float] = {}
+_legacy_prefix: dict[str, int] = {}
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    seq: int
+    hash: str
+    legacy: int
+    at: str
+    source: str
+
+    @staticmethod
+    def message(seq: int, hash_: str, legacy: int, at: str) -> str:
+        return f"{seq}|{hash_}|{legacy}|{at}"
+
+
+def checkpoint_paths(config) -> list[Path]:
+    paths = [config.get("CLINIC_AUDIT_CHECKPOINT_FILE"), config.get("CLINIC_AUDIT_CHECKPOINT_COPY")]
+    return [Path(p) for p in paths if p]
+
+
+def _legacy_length(session: Session, engine: Engine, head: int) -> int:
+    """How many leading rows predate the audit key (they carry no row_mac).
+
+    Fixed once the first authenticated row exists, so it is looked up once per process.
+    """
+    cache_key = str(engine.url)
+    if cache_key in _legacy_prefix:
+        return _legacy_prefix[cache_key]
+    first = session.scalar(select(func.min(AuditEvent.seq)).where(AuditEvent.row_mac.is_not(None)))
+    if first is None:
+        return head
+    _legacy_prefix[cache_key] = first - 1
+    return first - 1
+
+
+def seal_pending(engine: Engine, key: str, paths: list[Path], *, every_seconds: int = 0) -> int:
+    """Seal every pending row into the chain; return how many were sealed."""
+    total = 0
+    for _ in range(_MAX_ROUNDS):
+        with Session(engine) as session, session.begin():
+            # On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
+            if engine.dialect.name == "postgresql" and not session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PG_SEAL_LOCK}
+            ):
+                return total
+            pending = session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.seq.is_(None))
+                .order_by(AuditEvent.id)
+                .limit(_BATCH)
+            ).all()
+            if not pending:
+                return total
+            last = session.execute(
+                select(AuditEvent.seq, AuditEvent.hash)
+                .where(AuditEvent.seq.is_not(None))
+                .order_by(AuditEvent.seq.desc())
+                .limit(1)
+            ).first()
+            seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+            legacy = _legacy_length(session, engine, seq)
+            for row in pending:
+                seq += 1
+                row.seq, row.prev_hash = seq, prev_hash
+                row.hash = row.compute_hash()
+                row.mac = row.compute_mac(key)
+                prev_hash = row.hash
+        total += len(pending)
+        write_checkpoint(paths, key, seq, prev_hash, legacy, every_seconds=every_seconds)
+    return total
+
+
+def write_checkpoint(
+    paths: list[Path], key: str, seq: int, hash_: str, legacy: int, *, every_seconds: int = 0
+) -> None:
+    """Append one signed line per path; a failing location is logged, never fatal."""
+    now = time.monotonic()
+    at = utcnow().isoformat(timespec="seconds") + "Z"
+    mac = keyed_mac(key, "checkpoint", Checkpoint.message(seq, hash_, legacy, at))
+    line = json.dumps({"seq": seq, "hash": hash_, "legacy": legacy, "at": at, "mac": mac})
+    for path in paths:
+        if every_seconds and now - _last_checkpoint.get(str(path), -1e9) < every_seconds:
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, (line + "\n").encode())  # one write: lines never interleave
+            finally:
+                os.close(fd)
+            _last_checkpoint[str(path)] = now
+        except OSError as exc:
+            log.error("could not write an audit checkpoint to %s: %s", path, exc)
+
+
+def read_checkpoints(paths: list[Path], key: str) -> tuple[list[Checkpoint], list[str]]:
+    """Every checkpoint in ``paths``, and a description of each line that is not genuine."""
+    found: list[Checkpoint] = []
+    problems: list[str] = []
+    for path in paths:
+        if not path.exists():
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                cp = Checkpoint(
+                    int(data["seq"]), str(data["hash"]), int(data["legacy"]), str(data["at"]), ""
+                )
+                expected = keyed_mac(
+                    key, "checkpoint", Checkpoint.message(cp.seq, cp.hash, cp.legacy, cp.at)
+                )
+                genuine = isinstance(data.get("mac"), str) and _equal(expected, data["mac"])
+            except (ValueError, KeyError, TypeError):
+                genuine = False
+            if not genuine:
+                problems.append(f"{path} line {number} is not a checkpoint signed with our key")
+                continue
+            found.append(Checkpoint(cp.seq, cp.hash, cp.legacy, cp.at, f"{path} line {number}"))
+    return found, problems
+
+
+def _equal(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def seal_now() -> int:
+    """Seal pending rows from the current app (CLI, tests, after a commit)."""
+    from clinic.extensions import db
+
+    config = current_app.config
+    return seal_pending(
+        db.engine,
+        config["CLINIC_AUDIT_KEY"],
+        checkpoint_paths(config),
+        every_seconds=config.get("CLINIC_AUDIT_CHECKPOINT_SECONDS", 0),
+    )
+
+
+@event.listens_for(Session, "after_commit")
+def _seal_after_commit(session: Session) -> None:
+    if not session.info.pop(PENDING, False) or not has_app_context():
+        return
+    try:
+        seal_now()
+    except Exception:  # noqa: BLE001 -- the event is committed; the next commit seals it
+        log.exception("sealing the audit log failed; pending rows will be sealed later")
