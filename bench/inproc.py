@@ -64,7 +64,7 @@ def pages_for(named: dict) -> dict[str, str]:
     }
 
 
-def statement_counts(app, cookie: str, small: dict, large: dict) -> list[dict]:
+def statement_counts(app, cookie: str, small: dict, large: dict, user_id: int) -> list[dict]:
     """Statements each page and each chart panel runs for a small and a large history."""
     from flask_login import login_user
 
@@ -78,7 +78,7 @@ def statement_counts(app, cookie: str, small: dict, large: dict) -> list[dict]:
         engine = db.engine
     client = app.test_client()
     client.set_cookie(name, value)
-    for page, path in pages_for(small).items():
+    for page in pages_for(small):
         counts = []
         for named in (small, large):
             url = pages_for(named)[page]
@@ -90,9 +90,7 @@ def statement_counts(app, cookie: str, small: dict, large: dict) -> list[dict]:
         rows.append({"page": page, "small": counts[0], "large": counts[1]})
     # Each chart panel on its own, rendered as the chart renders it.
     with app.test_request_context():
-        therapist = db.session.scalars(
-            db.select(User).where(User.username == "bench-therapist")
-        ).one()
+        therapist = db.session.get(User, user_id)
         login_user(therapist)
         registry = app.extensions["clinic"]
         per_panel: dict[str, list[int]] = {}
@@ -153,7 +151,7 @@ def pdf_overhead(app, cookie: str, paths: dict[str, str], base_url: str, repeat:
             ).write_pdf()
 
         def through_app(path=path):
-            request = urllib.request.Request(base_url + path, headers={"Cookie": cookie})
+            request = urllib.request.Request(base_url + path, headers={"Cookie": cookie})  # noqa: S310 -- loopback
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 -- loopback
                 body = response.read()
             assert body.startswith(b"%PDF")

@@ -169,6 +169,7 @@ def test_audited_get_waits_for_the_write_lock_instead_of_failing(app, signed_in)
     patient = make_patient()
     db.session.commit()
     holder = _hold_sqlite_write_lock(app)
+
     # Another transaction commits while the view's snapshot is open: the classic
     # "read, then someone writes, then I write" that deferred transactions fail on.
     def write_then_release():
