@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export CLINIC_INSTANCE_PATH ?= $(CURDIR)/instance
 PYTEST_ARGS ?=
 
-.PHONY: run test demo lint format syscheck clean
+.PHONY: run test demo lint format syscheck clean bench
 
 $(BIN)/python:
 	@$(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 11))" 2>/dev/null || \
@@ -45,6 +45,18 @@ format: $(VENV)/.installed-test
 
 test: $(VENV)/.installed-test syscheck lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[prod]"
+	touch $@ $(VENV)/.installed
+
+# `make bench` - build a synthetic clinic and measure it against a bare-Flask ceiling
+# (BENCH_ARGS="--patients 100000"; PostgreSQL too with CLINIC_BENCH_DATABASE_URL=...)
+BENCH_ARGS ?=
+bench: $(VENV)/.installed-bench syscheck
+	@command -v wrk >/dev/null || [ -x /usr/bin/wrk ] || \
+	  { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

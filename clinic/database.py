@@ -2,10 +2,24 @@
 
 SQLite serves the single front-desk PC.  It is made safe for several workers:
 WAL so readers never block the writer, a busy timeout so a waiting writer retries
-instead of failing, foreign keys enforced, and every transaction opened with
-``BEGIN IMMEDIATE``.  A deferred transaction that reads and later writes can be
-refused with "database is locked" when another writer got in between; taking the
-write lock up front makes that impossible.
+instead of failing, and foreign keys enforced.
+
+Write transactions are opened with ``BEGIN IMMEDIATE``.  A deferred transaction that
+reads and later writes can be refused with "database is locked" when another writer
+committed in between (SQLite cannot move its read snapshot forward, and does not
+wait); taking the write lock up front makes that impossible.  Taking it for every
+transaction, though, made every page view queue behind every other one.  So:
+
+* requests that may change data (POST and friends), the CLI and anything outside a
+  request: ``BEGIN IMMEDIATE``, as before;
+* GET/HEAD/OPTIONS requests: a plain deferred ``BEGIN`` -- a read snapshot that runs
+  beside other readers and the writer.  GET never changes clinical data (house rule),
+  but it does append audit rows and touch a session's last-seen time.  Just before
+  the first statement that writes, or that reads the audit log (the chain head is
+  read in order to append to it), the read transaction is ended and replaced by
+  ``BEGIN IMMEDIATE``, so that write waits its turn instead of failing.  What the
+  request read before that point is from the earlier snapshot, which is harmless for
+  an append-only audit row or a timestamp, and is why this applies to GET only.
 
 PostgreSQL is used with ``pool_pre_ping`` (set in config) so a server restart only
 costs one reconnect.
@@ -44,7 +58,34 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if _read_only_request():
+            connection.exec_driver_sql("BEGIN")
+            connection.info[_READING] = True
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.info[_READING] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take_write_lock_before_writing(connection, _cursor, statement, *_args):
+        if connection.info.get(_READING) and _NEEDS_WRITE_LOCK.search(statement):
+            connection.info[_READING] = False
+            raw = connection.connection.dbapi_connection
+            raw.execute("COMMIT")  # the read snapshot; nothing was written in it
+            raw.execute("BEGIN IMMEDIATE")
+
+
+_READING = "clinic_read_transaction"
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A statement that writes, or that touches the audit log (read to extend its chain).
+_NEEDS_WRITE_LOCK = re.compile(
+    r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b|\baudit_events\b", re.IGNORECASE
+)
+
+
+def _read_only_request() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method in _READ_METHODS
 
 
 def init_app(app: Flask) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, has_request_context, request
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
@@ -125,8 +125,20 @@ class PluginRegistry:
         return sorted(self.visible(panels, user), key=lambda p: (p.order, p.title))
 
     def alerts(self, patient, user) -> list:
-        alerts = self.visible(self.collect("patient_alerts", patient=patient), user)
-        return sorted(alerts, key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title))
+        """The patient's alerts this user may see, worked out once per request.
+
+        A page asks for them in several places (banner, header, list rows); the
+        answer is kept on the request object only, so the next request always works
+        them out again.
+        """
+        memo = _request_memo("alerts")
+        key = (patient.id, getattr(user, "id", None))
+        if key not in memo:
+            alerts = self.visible(self.collect("patient_alerts", patient=patient), user)
+            memo[key] = sorted(
+                alerts, key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title)
+            )
+        return list(memo[key])
 
     def summary_facts(self, patient, user) -> list:
         facts = self.visible(self.collect("patient_summary_facts", patient=patient), user)
@@ -140,6 +152,14 @@ class PluginRegistry:
 
         default = self.settings[plugin][key]
         return get_setting(f"{plugin}.{key}", default)
+
+
+def _request_memo(name: str) -> dict:
+    """A dict that lives exactly as long as the current request (a fresh one outside)."""
+    if not has_request_context():
+        return {}
+    memos = request.__dict__.setdefault("_clinic_memo", {})
+    return memos.setdefault(name, {})
 
 
 def discover() -> dict[str, EntryPoint]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,11 +30,27 @@ class Setting(db.Model):
     value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
+def _stored() -> dict[str, str]:
+    """Every stored setting, read once per request (the table holds a few dozen rows).
+
+    A page asks for many settings, most of them never stored; reading them one key at
+    a time cost a query each.  The copy lives on the request object only, so a change
+    is seen by the very next request.
+    """
+    if not has_request_context():
+        return {s.key: s.value for s in db.session.scalars(select(Setting))}
+    stored = request.__dict__.get("_clinic_settings")
+    if stored is None:
+        stored = {s.key: s.value for s in db.session.scalars(select(Setting))}
+        request.__dict__["_clinic_settings"] = stored
+    return stored
+
+
 def get_setting(key: str, default: Any = None) -> Any:
-    row = db.session.get(Setting, key)
-    if row is None:
+    value = _stored().get(key)
+    if value is None:
         return default
-    return json.loads(row.value)
+    return json.loads(value)
 
 
 def set_setting(key: str, value: Any) -> None:
@@ -44,6 +60,8 @@ def set_setting(key: str, value: Any) -> None:
         db.session.add(Setting(key=key, value=encoded))
     else:
         row.value = encoded
+    if has_request_context() and "_clinic_settings" in request.__dict__:
+        request.__dict__["_clinic_settings"][key] = encoded
 
 
 def clinic_details() -> dict[str, str]:

@@ -94,6 +94,15 @@ def chart(patient_id: int):
     panels = registry.chart_panels(patient, current_user)
     # A panel renders its own autoescaped template; its output is HTML, not user text.
     rendered = [(panel, Markup(panel.render())) for panel in panels]  # noqa: S704 -- template output
+    # The page is rendered inside the same transaction that reads it, then the view is
+    # audited and committed: nothing reaches the browser unless its audit row is stored,
+    # and the data is read once (committing first would expire it and read it all again).
+    page = render_template(
+        "patients/chart.html",
+        patient=patient,
+        panels=rendered,
+        facts=registry.summary_facts(patient, current_user),
+    )
     record(
         "patient.view",
         patient_id=patient.id,
@@ -102,12 +111,7 @@ def chart(patient_id: int):
         detail={"panels": [p.id for p in panels]},
     )
     db.session.commit()
-    return render_template(
-        "patients/chart.html",
-        patient=patient,
-        panels=rendered,
-        facts=registry.summary_facts(patient, current_user),
-    )
+    return page
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])

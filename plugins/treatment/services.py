@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.api import Patient, collect, db, patient_record_or_404
@@ -49,7 +50,14 @@ def note_or_404(patient: Patient, note_id: int) -> Note:
 
 
 def patient_notes(patient_id: int, *, plan_id: int | None = None) -> list[Note]:
-    query = select(Note).where(Note.patient_id == patient_id)
+    """Newest first, with each note's entries and error marks loaded in one query per
+    relation: callers ask ``entered_in_error`` and total the minutes of every note, which
+    would otherwise cost two queries a note (a chart with 500 sessions ran 1,000)."""
+    query = (
+        select(Note)
+        .where(Note.patient_id == patient_id)
+        .options(selectinload(Note.entries), selectinload(Note.error_marks))
+    )
     if plan_id is not None:
         query = query.where(Note.plan_id == plan_id)
     return list(db.session.scalars(query.order_by(Note.session_date.desc(), Note.id.desc())).all())

@@ -1,0 +1,177 @@
+"""Figures measured inside one process: SQL statements per page, and PDF overhead."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import statistics
+import time
+from contextlib import contextmanager
+
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import event
+
+
+def make_cookies(app, user_id: int, count: int) -> list[tuple[str, str]]:
+    """``count`` fresh server-side sessions for ``user_id``: (Cookie header, CSRF token).
+
+    The cookie is signed exactly as the app signs its own; the session row is the
+    one a real sign-in creates.
+    """
+    from clinic.auth.models import StaffSession, token_digest
+    from clinic.extensions import db
+
+    made = []
+    with app.app_context():
+        serializer = app.session_interface.get_signing_serializer(app)
+        csrf = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+        for _ in range(count):
+            token = StaffSession.new_token()
+            db.session.add(StaffSession(token_hash=token_digest(token), user_id=user_id))
+            raw = secrets.token_hex(20)
+            value = serializer.dumps(
+                {"_user_id": token, "_fresh": True, "csrf_token": raw, "_permanent": True}
+            )
+            made.append((f"{app.config['SESSION_COOKIE_NAME']}={value}", csrf.dumps(raw)))
+        db.session.commit()
+    return made
+
+
+@contextmanager
+def counting(engine):
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def pages_for(named: dict) -> dict[str, str]:
+    p, plan, note = named["patient"], named["plan"], named["note"]
+    return {
+        "chart": f"/patients/{p}",
+        "intake: patient page": f"/intake/patients/{p}/",
+        "intake: findings": f"/intake/patients/{p}/findings",
+        "treatment: sessions": f"/treatment/patients/{p}/sessions",
+        "treatment: plan": f"/treatment/patients/{p}/plans/{plan}",
+        "treatment: note": f"/treatment/patients/{p}/notes/{note}",
+        "treatment: progress": f"/treatment/patients/{p}/plans/{plan}/progress",
+    }
+
+
+def statement_counts(app, cookie: str, small: dict, large: dict, user_id: int) -> list[dict]:
+    """Statements each page and each chart panel runs for a small and a large history."""
+    from flask_login import login_user
+
+    from clinic.auth.models import User
+    from clinic.extensions import db
+    from clinic.patients.models import Patient
+
+    name, _, value = cookie.partition("=")
+    rows = []
+    with app.app_context():
+        engine = db.engine
+    client = app.test_client()
+    client.set_cookie(name, value)
+    for page in pages_for(small):
+        counts = []
+        for named in (small, large):
+            url = pages_for(named)[page]
+            client.get(url)  # warm caches that legitimately persist (templates, settings)
+            with counting(engine) as statements:
+                response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            counts.append(len(statements))
+        rows.append({"page": page, "small": counts[0], "large": counts[1]})
+    # Each chart panel on its own, rendered as the chart renders it.
+    with app.test_request_context():
+        therapist = db.session.get(User, user_id)
+        login_user(therapist)
+        registry = app.extensions["clinic"]
+        per_panel: dict[str, list[int]] = {}
+        for named in (small, large):
+            patient = db.session.get(Patient, named["patient"])
+            for panel in registry.chart_panels(patient, therapist):
+                panel.render()  # warm-up
+                with counting(engine) as statements:
+                    panel.render()
+                per_panel.setdefault(panel.id, []).append(len(statements))
+        for panel_id, (s, l_) in per_panel.items():
+            rows.append({"page": f"panel: {panel_id}", "small": s, "large": l_})
+        db.session.rollback()
+    return rows
+
+
+_LINK = re.compile(r'<link rel="stylesheet" href="(https://assets\.clinic\.invalid/[^"]+)">')
+
+
+def pdf_overhead(app, cookie: str, paths: dict[str, str], base_url: str, repeat: int = 5):
+    """Median seconds through the running app vs bare WeasyPrint on the same final HTML.
+
+    The final HTML is captured in-process by rendering the same URL with the PDF step
+    intercepted; the bare render gets the stylesheet pre-parsed once.
+    """
+    import urllib.request
+
+    from weasyprint import CSS, HTML
+
+    import clinic.pdf as pdf
+
+    name, _, value = cookie.partition("=")
+    client = app.test_client()
+    client.set_cookie(name, value)
+    captured: dict[str, str] = {}
+    real = pdf.render_with_timeout
+    results = {}
+    for label, path in paths.items():
+
+        def capture(html, _roots, _timeout, label=label):
+            captured[label] = html
+            return b"%PDF-1.7 captured"
+
+        pdf.render_with_timeout = capture
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            pdf.render_with_timeout = real
+        html = captured[label]
+        roots = pdf.asset_roots(app)
+        fetcher = pdf.AssetFetcher(roots)
+        sheets = [CSS(url=href, url_fetcher=fetcher) for href in _LINK.findall(html)]
+        bare_html = _LINK.sub("", html)
+
+        def bare(bare_html=bare_html, sheets=sheets, fetcher=fetcher):
+            HTML(string=bare_html, base_url=pdf.ASSET_BASE + "core/", url_fetcher=fetcher).render(
+                stylesheets=sheets
+            ).write_pdf()
+
+        def through_app(path=path):
+            request = urllib.request.Request(base_url + path, headers={"Cookie": cookie})  # noqa: S310 -- loopback
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 -- loopback
+                body = response.read()
+            assert body.startswith(b"%PDF")
+
+        app_times, bare_times = [], []
+        through_app()
+        bare()
+        for _ in range(repeat):  # interleaved, so both see the same machine load
+            app_times.append(_timed(through_app))
+            bare_times.append(_timed(bare))
+        app_median, bare_median = statistics.median(app_times), statistics.median(bare_times)
+        results[label] = {
+            "app_ms": round(app_median * 1000, 1),
+            "bare_ms": round(bare_median * 1000, 1),
+            "ratio": round(app_median / bare_median, 2),
+        }
+    return results
+
+
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
