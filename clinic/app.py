@@ -57,11 +57,13 @@ def build_app(test_config: dict | None = None) -> Flask:
 
     from clinic.admin.views import bp as admin_bp
     from clinic.auth.views import bp as auth_bp
+    from clinic.home import bp as home_bp
     from clinic.patients.views import bp as patients_bp
 
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(patients_bp, url_prefix="/patients")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(home_bp)
     _core_routes(app)
     load_plugins(app, registry)
 
@@ -108,7 +110,7 @@ def _core_routes(app: Flask) -> None:
             return redirect(url_for("auth.setup"))
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
-        return redirect(url_for("patients.search"))
+        return redirect(url_for("home.start"))
 
     @app.route("/healthz")
     @public
@@ -124,11 +126,17 @@ def _template_helpers(app: Flask, registry: PluginRegistry) -> None:
     def patient_alerts(patient):
         return registry.alerts(patient, current_user) if current_user.is_authenticated else []
 
+    def clinic_name() -> str:
+        from clinic.settings import clinic_details
+
+        return clinic_details()["name"] or "Clinic"
+
     from clinic.anatomy import region_label
 
     app.jinja_env.globals.update(
         nav_items=nav_items,
         patient_alerts=patient_alerts,
+        clinic_name=clinic_name,
         core_version=__version__,
         idle_timeout_seconds=app.config["CLINIC_IDLE_TIMEOUT_MINUTES"] * 60,
         region_label=region_label,

@@ -67,6 +67,30 @@ class PatientAlert:
 
 
 @dataclass(frozen=True)
+class WorklistItem:
+    """One row of a work list on a staff member's start page ("what needs me now").
+
+    Rows with the same ``section`` are shown together under that heading; sections are
+    ordered by ``section_order`` (lowest first), rows within a section by ``level``
+    (emergencies first) and then newest ``when`` first.  ``title`` is usually the
+    patient's name, ``detail`` says in a few words what is waiting, and
+    ``link_endpoint``/``link_values`` open the page where it is done.  ``permission``
+    is what a user needs to see the row at all: a row someone may not see is dropped
+    before the page is drawn, so keep clinical detail in rows only clinicians can see.
+    """
+
+    section: str
+    title: str
+    detail: str
+    permission: str
+    link_endpoint: str
+    link_values: dict[str, Any] = field(default_factory=dict)
+    level: AlertLevel = "info"
+    when: dt.datetime | None = None
+    section_order: int = 100
+
+
+@dataclass(frozen=True)
 class SummaryFact:
     """A short labelled fact in the chart header, e.g. ``("Intake", "complete")``."""
 

@@ -18,6 +18,13 @@ def nav_items():
 
 
 @hookimpl
+def worklist_items(user, today):
+    from clinic.home import core_rows
+
+    return core_rows(user, today)
+
+
+@hookimpl
 def audit_event_types():
     return [
         AuditEventType("auth.login", "Signed in"),
@@ -37,6 +44,7 @@ def audit_event_types():
         AuditEventType("patient.archive", "Archived a patient"),
         AuditEventType("patient.restore", "Restored an archived patient"),
         AuditEventType("patient.search", "Searched for patients"),
+        AuditEventType("worklist.view", "Opened the start page (work lists with patient names)"),
         AuditEventType("pdf.print", "Printed a PDF"),
         AuditEventType("audit.view", "Read the audit log"),
         AuditEventType("audit.export", "Exported the audit log"),

@@ -80,6 +80,32 @@ def patient_alerts(patient):
 
 
 @hookspec
+def worklist_items(user, today):
+    """Rows for the signed-in staff member's start page: what is waiting for them.
+
+    Called once per visit of the start page.  ``user`` is the signed-in staff user
+    and ``today`` the clinic's date.  Return a list of
+    :class:`clinic.contributions.WorklistItem`; the core drops every row whose
+    ``permission`` the user lacks, groups the rest by ``section`` and renders them
+    below the patient search.  Keep each query small and indexed (a handful of
+    rows per section, newest first): the page is the first thing every user sees.
+    Rows should link to the page where the work is done.
+
+    Example::
+
+        @hookimpl
+        def worklist_items(user, today):
+            return [WorklistItem(
+                section="Unsigned notes", section_order=20,
+                title=note.patient.display_name,
+                detail=f"Session on {note.session_date.isoformat()} is not signed",
+                permission="treatment.notes.write", level="warning",
+                link_endpoint="treatment.note_edit", link_values={"note_id": note.id},
+            ) for note in unsigned_notes(user.id)]
+    """
+
+
+@hookspec
 def patient_summary_facts(patient):
     """Short labelled facts for the chart header.
 

@@ -144,6 +144,21 @@ class PluginRegistry:
         facts = self.visible(self.collect("patient_summary_facts", patient=patient), user)
         return sorted(facts, key=lambda f: (f.order, f.label))
 
+    def worklist(self, user, today) -> list[tuple[str, list]]:
+        """The start page's lists as ``(section, rows)`` pairs, in display order."""
+        rows = self.visible(self.collect("worklist_items", user=user, today=today), user)
+        sections: dict[str, list] = {}
+        order: dict[str, int] = {}
+        for row in rows:
+            sections.setdefault(row.section, []).append(row)
+            order[row.section] = min(order.get(row.section, row.section_order), row.section_order)
+        for section_rows in sections.values():
+            # Stable sorts: newest first, then the most urgent level on top.
+            section_rows.sort(key=lambda r: r.title)
+            section_rows.sort(key=lambda r: (r.when is not None, r.when or 0), reverse=True)
+            section_rows.sort(key=lambda r: ALERT_LEVEL_ORDER.get(r.level, 9))
+        return [(name, sections[name]) for name in sorted(sections, key=lambda n: (order[n], n))]
+
     def hook_names(self, plugin_object) -> tuple[str, ...]:
         return tuple(sorted(caller.name for caller in self.pm.get_hookcallers(plugin_object) or ()))
 

@@ -31,6 +31,7 @@ RULES = [
     RouteRule("auth.change_password", "GET", **_EVERY_STAFF),
     RouteRule("auth.change_password", "POST", **_EVERY_STAFF),
     RouteRule("auth.keepalive", "POST", **_EVERY_STAFF),
+    RouteRule("home.start", "GET", **_EVERY_STAFF),
     RouteRule("patients.search", "GET", **_EVERY_STAFF),
     RouteRule(
         "patients.create", "GET", anon=LOGIN, front_desk=200, therapist=200, billing=403, admin=200

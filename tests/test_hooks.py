@@ -20,6 +20,7 @@ from clinic.contributions import (
     OutcomeMeasure,
     SafetyFlag,
     SummaryFact,
+    WorklistItem,
 )
 from clinic.extensions import db
 from clinic.hookspecs import hookimpl
@@ -62,6 +63,26 @@ class Contributor:
         ]
 
     @hookimpl
+    def worklist_items(self, user):
+        def row(section, title, permission, order, **kw):
+            return WorklistItem(
+                section=section,
+                title=title,
+                detail=f"for {user.username}",
+                permission=permission,
+                link_endpoint="patients.search",
+                section_order=order,
+                **kw,
+            )
+
+        return [
+            row("Claims to fix", "Older claim", "patients.view", 5, when=dt.datetime(2026, 1, 1)),
+            row("Claims to fix", "Urgent claim", "patients.view", 5, level="danger"),
+            row("Claims to fix", "Newer claim", "patients.view", 5, when=dt.datetime(2026, 2, 1)),
+            row("Audit oddities", "Secret row", "admin.audit", 1),
+        ]
+
+    @hookimpl
     def cli_commands(self):
         @click.command("hello-clinic")
         def hello():
@@ -91,6 +112,20 @@ def test_patient_summary_facts_are_shown_by_permission(app, signed_in):
     client, _ = signed_in("front-desk")
     page = client.get(f"/patients/{patient.id}").text
     assert "Visits this year" in page and "Secret fact" not in page
+
+
+def test_worklist_items_reach_the_start_page_by_permission_and_in_order(app, signed_in):
+    register(app)
+    client, user = signed_in("front-desk")
+    page = client.get("/start").text
+    assert "Claims to fix" in page and f"for {user.username}" in page
+    assert "Audit oddities" not in page and "Secret row" not in page
+    # Most urgent first, then newest first.
+    assert page.index("Urgent claim") < page.index("Newer claim") < page.index("Older claim")
+    admin_client, _ = signed_in("admin", username="boss")
+    admin_page = admin_client.get("/start").text
+    # Sections follow section_order: the admin's "Audit oddities" (1) comes first.
+    assert admin_page.index("Audit oddities") < admin_page.index("Claims to fix")
 
 
 def test_plugin_to_plugin_hooks_flatten_every_answer(app):

@@ -149,6 +149,33 @@ def test_search_page_escapes_names(signed_in):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_search_page_finds_a_chart_number_with_or_without_hash(signed_in):
+    client, _ = signed_in("front-desk")
+    target = make_patient(first_name="Ines", last_name="Chartwell", phone="(212) 555-0101")
+    make_patient(first_name="Other", last_name="Person", phone="(646) 555-0199")
+    for query in (f"#{target.id}", str(target.id)):
+        html = client.get("/patients/", query_string={"q": query}).text
+        assert "1 patient found" in html and "Chartwell, Ines" in html, query
+        assert "Person, Other" not in html
+
+
+@pytest.mark.parametrize("query", ["2125550101", "5550101", "0101", "212 555 0101"])
+def test_search_finds_phone_digits_typed_without_punctuation(app, query):
+    target = make_patient(first_name="Ines", last_name="Chartwell", phone="(212) 555-0101")
+    make_patient(first_name="Other", last_name="Person", phone="(646) 555-0199")
+    assert [p.id for p in search(db.session, query).patients] == [target.id]
+
+
+def test_a_phone_typed_with_digits_only_is_looked_up_by_index(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("query plan check is SQLite-specific")
+    from clinic.patients.search import build_query
+
+    sql = build_query("5550101").compile(db.engine, compile_kwargs={"literal_binds": True})
+    plan = " ".join(str(row) for row in db.session.execute(db.text(f"EXPLAIN QUERY PLAN {sql}")))
+    assert "SCAN patients" not in plan and "ix_patients_phone_digits_reversed" in plan, plan
+
+
 def test_search_on_sqlite_uses_the_name_index(app):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("query plan check is SQLite-specific")

@@ -22,6 +22,7 @@ from clinic.contributions import (
     PatientAlert,
     SafetyFlag,
     SummaryFact,
+    WorklistItem,
 )
 from clinic.hookspecs import PROJECT, hookimpl, hookspec
 
@@ -41,6 +42,7 @@ __all__ = [
     "PatientAlert",
     "SafetyFlag",
     "SummaryFact",
+    "WorklistItem",
     "hookimpl",
     "hookspec",
     "icd10",

@@ -72,6 +72,8 @@ class Patient(db.Model):
     first_name_folded: Mapped[str] = mapped_column(String(80), nullable=False, default="")
     last_name_folded: Mapped[str] = mapped_column(String(80), nullable=False, default="")
     phone_digits: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    # The digits backwards: "ends with 1234" becomes the indexed prefix "4321".
+    phone_digits_reversed: Mapped[str] = mapped_column(String(40), nullable=False, default="")
 
     archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_utcnow)
@@ -102,6 +104,11 @@ class Patient(db.Model):
             "ix_patients_phone_digits",
             "phone_digits",
             postgresql_ops={"phone_digits": "text_pattern_ops"},
+        ),
+        Index(
+            "ix_patients_phone_digits_reversed",
+            "phone_digits_reversed",
+            postgresql_ops={"phone_digits_reversed": "text_pattern_ops"},
         ),
     )
 
@@ -135,3 +142,4 @@ def _refresh_search_columns(_mapper, _connection, patient: Patient) -> None:
     patient.first_name_folded = fold(patient.first_name)
     patient.last_name_folded = fold(patient.last_name)
     patient.phone_digits = digits(patient.phone)
+    patient.phone_digits_reversed = patient.phone_digits[::-1]

@@ -1,8 +1,10 @@
 """Patient search: one box that understands names, dates of birth and phone numbers.
 
-Every word must match.  A word that is a date matches the date of birth; a word of
-three or more digits matches the start of the phone number; any other word matches
-the start of the first or last name.  Matching is case- and accent-insensitive and
+Every word must match.  A word that is a date matches the date of birth; ``#94``
+or a number of one or two digits is a chart number; a number of three or more
+digits is a chart number, the start of a phone number or (from four digits) its
+end, so "5551234" finds "(212) 555-1234"; any other word matches the start of the
+first or last name.  Matching is case- and accent-insensitive and
 uses only indexed prefix comparisons, so it stays fast on large clinics.
 """
 
@@ -46,6 +48,8 @@ def _prefix(column, text: str):
 
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().-]+$")
+_CHART_NUMBER = re.compile(r"^#\s*(\d{1,9})$")
+_MIN_SUFFIX = 4  # "the last four digits" is how callers often give a number
 
 
 def build_query(query: str, include_archived: bool = False) -> Select | None:
@@ -63,12 +67,23 @@ def build_query(query: str, include_archived: bool = False) -> Select | None:
         if day is not None:
             conditions.append(Patient.date_of_birth == day)
             continue
+        chart = _CHART_NUMBER.match(word)
+        if chart or (word.isdigit() and len(word) <= 2):
+            conditions.append(Patient.id == int(chart.group(1) if chart else word))
+            continue
         number = digits(word)
         if len(number) >= 3 and _PHONE_LIKE.match(word):
             # US numbers are often typed with a leading country code.
             if len(number) == 11 and number.startswith("1"):
                 number = number[1:]
-            conditions.append(_prefix(Patient.phone_digits, number))
+            # Each alternative is an indexed lookup (primary key or a prefix on an
+            # index), so the OR stays a bitmap of index scans, never a table scan.
+            either = [_prefix(Patient.phone_digits, number)]
+            if len(number) >= _MIN_SUFFIX:
+                either.append(_prefix(Patient.phone_digits_reversed, number[::-1]))
+            if word.isdigit() and len(number) <= 9:
+                either.append(Patient.id == int(number))
+            conditions.append(or_(*either))
             continue
         folded = fold(word)[:80]
         conditions.append(

@@ -225,3 +225,15 @@ def demo_patient_history(patient, rng):
     from plugins.intake import demo
 
     demo.add_history(patient, rng)
+
+
+@hookimpl
+def worklist_items(user, today):
+    from clinic.api import user_can
+    from plugins.intake import worklist
+
+    rows = worklist.open_packets() + worklist.completed_today(today)
+    # The core would drop these rows for the front desk anyway; not asking saves the query.
+    if user_can(user, "intake.alerts.review"):
+        rows += worklist.unreviewed_alerts()
+    return rows

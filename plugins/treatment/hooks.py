@@ -207,3 +207,15 @@ def patient_alerts(patient):
                 )
             )
     return alerts
+
+
+@hookimpl
+def worklist_items(user, today):
+    from plugins.treatment import worklist
+
+    rows = worklist.seen_recently(user, today)
+    if user_can(user, "treatment.notes.write"):
+        rows += worklist.unsigned_notes(user)
+    if user_can(user, "treatment.plans.view"):
+        rows += worklist.plans_due(user, today)
+    return rows
