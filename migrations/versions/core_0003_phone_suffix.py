@@ -1,7 +1,7 @@
 """patients: reversed phone digits, so the end of a number is an indexed prefix
 
-Revision ID: core_0002
-Revises: core_0001
+Revision ID: core_0003
+Revises: core_0002
 Create Date: 2026-12-01 20:30:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'core_0002'
-down_revision = 'core_0001'
+revision = 'core_0003'
+down_revision = 'core_0002'
 branch_labels = None
 depends_on = None
 
