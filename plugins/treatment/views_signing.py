@@ -187,13 +187,6 @@ def note_error(patient_id: int, note_id: int):
 def sessions(patient_id: int):
     patient = patient_or_404(patient_id)
     notes = services.patient_notes(patient.id)
-    record(
-        "treatment.sessions.view",
-        patient_id=patient.id,
-        object_type="patient",
-        object_id=patient.id,
-    )
-    db.session.commit()
     specs = services.modalities()
     # The same per-modality totals the billable_services hook reports.
     totals = {
@@ -204,7 +197,9 @@ def sessions(patient_id: int):
         )
         for n in notes
     }
-    return render_template(
+    # Render before the audit commit: committing expires the loaded notes, and the
+    # template would then reload each note's entries one query at a time.
+    html = render_template(
         "treatment/sessions.html",
         patient=patient,
         notes=notes,
@@ -213,6 +208,14 @@ def sessions(patient_id: int):
         show_services=user_can(current_user, "treatment.services.view"),
         show_notes=user_can(current_user, "treatment.notes.view"),
     )
+    record(
+        "treatment.sessions.view",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+    )
+    db.session.commit()
+    return html
 
 
 @bp.route("/todo")
