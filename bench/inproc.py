@@ -87,10 +87,15 @@ def statement_counts(app, cookie: str, small: dict, large: dict, user_id: int) -
         counts = []
         for named in (small, large):
             url = pages_for(named)[page]
-            with counting(engine) as statements:
-                response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-            counts.append(len(statements))
+            runs = []
+            # The fewest of two runs: periodic work (the staff session's last-seen touch
+            # every 20 s, a sealing round of the audit log) must not count as the page's.
+            for _ in range(2):
+                with counting(engine) as statements:
+                    response = client.get(url)
+                assert response.status_code == 200, (url, response.status_code)
+                runs.append(len(statements))
+            counts.append(min(runs))
         rows.append({"page": page, "small": counts[0], "large": counts[1]})
     # Each chart panel on its own, rendered as the chart renders it.
     with app.test_request_context():
