@@ -291,7 +291,7 @@ ROLES = ("front-desk", "therapist", "billing", "admin")
 
 
 class RouteRule:
-    """Expected outcome of one route for each kind of user (see tests/test_route_policy.py)."""
+    """Expected outcome of one route for each kind of user (see :mod:`clinic.routecheck`)."""
 
     def __init__(
         self, endpoint: str, method: str = "GET", *, anon, front_desk, therapist, billing, admin
@@ -318,6 +318,25 @@ def outcome_matches(expected, response) -> bool:
     if expected == OK:
         return response.status_code not in (401, 403, 500) and not to_login
     return response.status_code == expected
+
+
+def private_core_imports(package) -> list[str]:
+    """Imports of private ``clinic`` modules in a plugin package (should be ``[]``);
+    see :mod:`clinic.plugincheck`."""
+    from clinic.plugincheck import private_core_imports as find
+
+    return find(package)
+
+
+def check_route_policy(app: Flask, **kwargs) -> None:
+    """Assert every route is in its table and each role gets what the table says.
+
+    ``check_route_policy(app, plugins=["sticky"])`` judges one plugin's routes against
+    the table its manifest names; see :func:`clinic.routecheck.check_route_policy`.
+    """
+    from clinic.routecheck import check_route_policy as check
+
+    check(app, **kwargs)
 
 
 # -- browser tests --------------------------------------------------------------

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import inspect
 import re
-import subprocess
-import sys
-from importlib import invalidate_caches
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect as sa_inspect
 
 from clinic import hookspecs
 from clinic.contributions import ChartPanel, NavItem, PatientAlert
@@ -21,7 +17,6 @@ from clinic.plugins import PluginLoadError
 from clinic.testing import fast_login, make_patient, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
-STICKY = ROOT / "tests" / "thirdparty" / "clinic-sticky-notes"
 
 
 def fake_entry_points(monkeypatch, **targets):
@@ -193,70 +188,3 @@ def test_every_hook_is_exercised_by_a_test(name):
     sources += [p.read_text() for p in ROOT.glob("plugins/*/tests/**/test_*.py")]
     used = re.compile(rf"\b{name}\b")
     assert any(used.search(text) for text in sources), f"no test or plugin uses hook {name!r}"
-
-
-# -- an outside developer's plugin ------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def sticky_installed():
-    """pip-install the third-party example distribution into this environment."""
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", str(STICKY)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    invalidate_caches()
-    return True
-
-
-def test_a_third_party_plugin_adds_its_table_nav_and_panel(sticky_installed, app_factory):
-    from flask_migrate import downgrade, upgrade
-
-    app = app_factory(CLINIC_PLUGINS=["sticky"])
-    loaded = app.extensions["clinic"].plugins["sticky"]
-    assert (loaded.status, loaded.distribution) == ("enabled", "clinic-sticky-notes")
-    with app.app_context():
-        upgrade()  # what `flask --app wsgi db upgrade` does: core + enabled plugins
-        try:
-            assert "sticky_notes" in sa_inspect(db.engine).get_table_names()
-            from clinic_sticky.models import StickyNote
-
-            patient = make_patient()
-            db.session.add(StickyNote(patient_id=patient.id, text="Prefers mornings"))
-            desk = make_user("front-desk")
-            db.session.commit()
-            client = app.test_client()
-            fast_login(client, desk)
-            chart = client.get(f"/patients/{patient.id}").text
-            assert "Sticky notes" in chart and "Prefers mornings" in chart
-            assert 'href="/sticky/"' in chart  # its nav item
-            plugins_page_admin = make_user("admin")
-            admin = app.test_client()
-            fast_login(admin, plugins_page_admin)
-            listing = admin.get("/admin/plugins").text
-            assert "sticky.add" in listing and "patient_chart_panels" in listing
-        finally:
-            db.session.rollback()
-            downgrade(revision="sticky@base")
-
-
-def test_db_upgrade_still_works_after_a_migrated_plugin_is_disabled(sticky_installed, app_factory):
-    from flask_migrate import downgrade, upgrade
-
-    with_sticky = app_factory(CLINIC_PLUGINS=["sticky"])
-    with with_sticky.app_context():
-        upgrade()
-        db.session.remove()
-    try:
-        without = app_factory(CLINIC_PLUGINS=[])
-        result = without.test_cli_runner().invoke(args=["db", "upgrade"])
-        assert result.exit_code == 0, result.output
-        with without.app_context():
-            # The disabled plugin's table and rows are left alone, not dropped.
-            assert "sticky_notes" in sa_inspect(db.engine).get_table_names()
-    finally:
-        with with_sticky.app_context():
-            downgrade(revision="sticky@base")
