@@ -60,3 +60,41 @@ def private_core_imports(package: str | Path) -> list[str]:
             if module not in allowed
         ]
     return offences
+
+
+# -- which hooks the test session called -------------------------------------------
+
+#: Names of the hooks called, with at least one implementation answering, while the test
+#: session ran (any app any test built).  Read by the "every hook is called" meta-test.
+HOOKS_CALLED: set[str] = set()
+
+
+def _note_call(hook_name, hook_impls, kwargs) -> None:
+    if hook_impls:
+        HOOKS_CALLED.add(hook_name)
+
+
+def _ignore_result(outcome, hook_name, hook_impls, kwargs) -> None:
+    pass
+
+
+def record_hook_calls():
+    """Make every plugin registry built from now on note which hooks it calls.
+
+    Returns the function that stops it.  Registries are patched at construction, so calls
+    made while an app is being built (``cli_commands``, ``audit_event_types``) count too.
+    """
+    from clinic.plugins import PluginRegistry
+
+    original = PluginRegistry.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.pm.add_hookcall_monitoring(_note_call, _ignore_result)
+
+    PluginRegistry.__init__ = init
+
+    def stop():
+        PluginRegistry.__init__ = original
+
+    return stop

@@ -202,6 +202,34 @@ def extract_csrf(html: str) -> str:
 # -- fixtures ----------------------------------------------------------------
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _hook_calls():
+    """Note which hooks the session calls (``clinic.plugincheck.HOOKS_CALLED``)."""
+    from clinic.plugincheck import record_hook_calls
+
+    stop = record_hook_calls()
+    yield
+    stop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "whole_session: judges the whole test session; runs after every other test"
+    )
+
+
+def pytest_collection_modifyitems(session, config, items):
+    # A test that judges what the session did (e.g. every hook was called) goes last.
+    items.sort(key=lambda item: item.get_closest_marker("whole_session") is not None)
+
+
+def whole_suite_ran(config) -> bool:
+    """True when pytest was started on its configured test paths with no ``-k`` filter
+    (``-m`` may drop the browser tests), so a session-wide judgement is fair."""
+    source = getattr(config, "args_source", None)
+    return source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword
+
+
 @pytest.fixture(scope="session")
 def _template_db(tmp_path_factory) -> Iterator[str]:
     """Migrate once per session; tests start from a copy (SQLite) or an emptied schema."""
