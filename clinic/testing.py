@@ -9,6 +9,50 @@ on SQLite a copy of a migrated template file; on PostgreSQL (when
 
 from __future__ import annotations
 
+import warnings
+
+
+def dependency_modules(distribution: str = "clinic") -> list[str]:
+    """Top-level modules of every distribution ``distribution`` requires (any extra)."""
+    from importlib.metadata import packages_distributions, requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    wanted = {canonicalize_name(Requirement(r).name) for r in requires(distribution) or ()}
+    return sorted(
+        module
+        for module, dists in packages_distributions().items()
+        if module.isidentifier() and any(canonicalize_name(d) in wanted for d in dists)
+    )
+
+
+def import_quietly(modules) -> list[warnings.WarningMessage]:
+    """Import third-party modules, keeping their import-time warnings from failing tests.
+
+    The suite runs with ``filterwarnings = error`` so that our own code cannot warn; a
+    library that warns while it is imported (WeasyPrint when ``libharfbuzz-subset0`` is
+    missing, say) is the machine's business, reported by ``clinic.syscheck``.  Its
+    warnings are re-issued as ordinary warnings, so pytest still lists them.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for name in modules:
+            try:
+                __import__(name)
+            except ImportError:
+                continue  # an optional extra that is not installed
+    for message in caught:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.warn_explicit(
+                message.message, message.category, message.filename, message.lineno
+            )
+    return caught
+
+
+import_quietly(dependency_modules())
+
 import contextvars
 import datetime as dt
 import itertools
