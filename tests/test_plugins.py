@@ -196,6 +196,23 @@ def test_every_hook_is_documented_with_an_example(name):
     assert len(doc) > 40 and "Example" in doc and "@hookimpl" in doc, name
 
 
+@pytest.mark.parametrize("name", sorted(HOOKSPECS))
+def test_the_plugin_guide_shows_every_hook_with_an_example(name):
+    guide = (ROOT / "docs" / "plugins.md").read_text()
+    section = guide.split(f"### `{name}`", 1)
+    assert len(section) == 2, f"docs/plugins.md has no section for {name}"
+    assert "@hookimpl" in section[1].split("\n### ", 1)[0]
+
+
+def test_the_plugin_guide_covers_every_manifest_field():
+    from dataclasses import fields
+
+    from clinic.plugins import PluginManifest
+
+    guide = (ROOT / "docs" / "plugins.md").read_text()
+    assert [f.name for f in fields(PluginManifest) if f.name not in guide] == []
+
+
 class ProbeSpecs:
     @staticmethod
     @hookspec
