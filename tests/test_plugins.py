@@ -80,11 +80,13 @@ def test_a_table_without_the_plugin_prefix_stops_start_up(monkeypatch, app_facto
 def test_bundled_plugin_tables_carry_their_prefix(app):
     from clinic.plugins import plugin_tables
 
+    intake = app.extensions["clinic"].plugins["intake"]
+    assert "intake_runs" in [t.name for t in plugin_tables(intake.manifest, intake.package)]
+
     for loaded in app.extensions["clinic"].plugins.values():
         if loaded.status != "enabled":
             continue
         tables = plugin_tables(loaded.manifest, loaded.package)
-        assert tables, f"{loaded.name} defines no tables?"
         assert all(t.name.startswith(f"{loaded.name}_") for t in tables)
 
 
