@@ -5,6 +5,10 @@ Load with ``pytest_plugins = ["clinic.testing"]`` in a root ``conftest.py``.
 Every test gets a fresh application and a database at the head of all migrations:
 on SQLite a copy of a migrated template file; on PostgreSQL (when
 ``CLINIC_TEST_DATABASE_URL`` is set) the migrated schema, emptied after each test.
+
+One module on purpose (past ~400 lines): a plugin author loads a single pytest plugin and
+imports every fixture and helper from one place.  The larger checks it offers live in
+:mod:`clinic.routecheck` and :mod:`clinic.plugincheck`.
 """
 
 from __future__ import annotations
