@@ -5,8 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CLINIC_INSTANCE_PATH ?= $(CURDIR)/instance
 PYTEST_ARGS ?=
+# Exact versions of every dependency (runtime, test, postgres, prod): `make lock` updates it.
+CONSTRAINTS := constraints.txt
+PIP_INSTALL := $(BIN)/pip install --quiet --constraint $(CONSTRAINTS)
 
-.PHONY: run test demo lint format syscheck clean bench
+.PHONY: run test demo lint format syscheck clean lock bench
 
 $(BIN)/python:
 	@$(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 11))" 2>/dev/null || \
@@ -16,13 +19,25 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test]"
+$(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) -e ".[test]"
 	touch $@ $(VENV)/.installed
+
+# Re-resolve the newest versions pyproject.toml allows, in a throw-away venv with every
+# extra, and pin exactly what got installed.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e ".[test,prod]"
+	{ echo "# Exact versions for make run, make test and CI. Regenerate with: make lock"; \
+	  .lock-venv/bin/pip freeze --exclude-editable; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf .lock-venv
 
 syscheck: | $(BIN)/python
 	@$(BIN)/python -m clinic.syscheck
@@ -47,7 +62,7 @@ test: $(VENV)/.installed-test syscheck lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[prod]"
+	$(PIP_INSTALL) -e ".[prod]"
 	touch $@ $(VENV)/.installed
 
 # `make bench` - build a synthetic clinic and measure it against a bare-Flask ceiling
@@ -59,4 +74,4 @@ bench: $(VENV)/.installed-bench syscheck
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .lock-venv .pytest_cache .ruff_cache

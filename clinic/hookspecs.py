@@ -1,6 +1,7 @@
 """The hooks through which plugins contribute to the core and to each other.
 
-Implement a hook in a plugin's ``hooks`` module with ``@hookimpl``.  An
+Implement a hook in a plugin's ``hooks`` module with ``@hookimpl`` from ``clinic.api``
+(``docs/plugins.md`` shows every hook with an example).  An
 implementation may accept any subset of the arguments a spec names (pluggy passes
 only what it asks for).  Every hook here returns a list of contributions (or None)
 and the core flattens the results of all plugins.
@@ -23,8 +24,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def nav_items(user):
     """Links for the main navigation.
 
-    :param user: the signed-in staff user (``clinic.auth.models.User``).
-    :returns: list of :class:`clinic.contributions.NavItem`.
+    :param user: the signed-in staff user (``clinic.api.User``).
+    :returns: list of :class:`clinic.api.NavItem`.
 
     Example::
 
@@ -123,7 +124,7 @@ def patient_safety_flags(patient):
 
     The intake plugin answers with what the health-history screen found; the
     treatment plugin asks before a plan becomes active.  Returns a list of
-    :class:`clinic.contributions.SafetyFlag`.
+    :class:`clinic.api.SafetyFlag`.
 
     Example::
 
@@ -139,7 +140,7 @@ def patient_safety_flags(patient):
 def patient_outcome_measures(patient):
     """Scored measurements over time (pain, disability ...), oldest first.
 
-    Returns a list of :class:`clinic.contributions.OutcomeMeasure`.
+    Returns a list of :class:`clinic.api.OutcomeMeasure`.
 
     Example::
 
@@ -154,7 +155,7 @@ def patient_outcome_measures(patient):
 def authorization_status(patient, on_date):
     """What a payer has authorised for the patient on ``on_date``.
 
-    Returns a list of :class:`clinic.contributions.AuthorizationStatus` (usually one).
+    Returns a list of :class:`clinic.api.AuthorizationStatus` (usually one).
 
     Example::
 
@@ -169,7 +170,7 @@ def handout_sections(patient, context):
     """Aftercare sections a handout may include for this patient.
 
     ``context`` is a dict describing why the handout is made (e.g. the modalities of
-    a session).  Returns a list of :class:`clinic.contributions.HandoutSection`.
+    a session).  Returns a list of :class:`clinic.api.HandoutSection`.
 
     Example::
 
@@ -185,7 +186,7 @@ def handout_sections(patient, context):
 def billable_services(patient, start, end):
     """Services done for ``patient`` between the dates ``start`` and ``end`` inclusive.
 
-    Returns a list of :class:`clinic.contributions.BillableService`; a billing plugin
+    Returns a list of :class:`clinic.api.BillableService`; a billing plugin
     turns them into claim lines.
 
     Example::

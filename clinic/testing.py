@@ -5,9 +5,57 @@ Load with ``pytest_plugins = ["clinic.testing"]`` in a root ``conftest.py``.
 Every test gets a fresh application and a database at the head of all migrations:
 on SQLite a copy of a migrated template file; on PostgreSQL (when
 ``CLINIC_TEST_DATABASE_URL`` is set) the migrated schema, emptied after each test.
+
+One module on purpose (past ~400 lines): a plugin author loads a single pytest plugin and
+imports every fixture and helper from one place.  The larger checks it offers live in
+:mod:`clinic.routecheck` and :mod:`clinic.plugincheck`.
 """
 
 from __future__ import annotations
+
+import warnings
+
+
+def dependency_modules(distribution: str = "clinic") -> list[str]:
+    """Top-level modules of every distribution ``distribution`` requires (any extra)."""
+    from importlib.metadata import packages_distributions, requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    wanted = {canonicalize_name(Requirement(r).name) for r in requires(distribution) or ()}
+    return sorted(
+        module
+        for module, dists in packages_distributions().items()
+        if module.isidentifier() and any(canonicalize_name(d) in wanted for d in dists)
+    )
+
+
+def import_quietly(modules) -> list[warnings.WarningMessage]:
+    """Import third-party modules, keeping their import-time warnings from failing tests.
+
+    The suite runs with ``filterwarnings = error`` so that our own code cannot warn; a
+    library that warns while it is imported (WeasyPrint when ``libharfbuzz-subset0`` is
+    missing, say) is the machine's business, reported by ``clinic.syscheck``.  Its
+    warnings are re-issued as ordinary warnings, so pytest still lists them.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for name in modules:
+            try:
+                __import__(name)
+            except ImportError:
+                continue  # an optional extra that is not installed
+    for message in caught:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.warn_explicit(
+                message.message, message.category, message.filename, message.lineno
+            )
+    return caught
+
+
+import_quietly(dependency_modules())
 
 import contextvars
 import datetime as dt
@@ -211,6 +259,34 @@ def extract_csrf(html: str) -> str:
 # -- fixtures ----------------------------------------------------------------
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _hook_calls():
+    """Note which hooks the session calls (``clinic.plugincheck.HOOKS_CALLED``)."""
+    from clinic.plugincheck import record_hook_calls
+
+    stop = record_hook_calls()
+    yield
+    stop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "whole_session: judges the whole test session; runs after every other test"
+    )
+
+
+def pytest_collection_modifyitems(session, config, items):
+    # A test that judges what the session did (e.g. every hook was called) goes last.
+    items.sort(key=lambda item: item.get_closest_marker("whole_session") is not None)
+
+
+def whole_suite_ran(config) -> bool:
+    """True when pytest was started on its configured test paths with no ``-k`` filter
+    (``-m`` may drop the browser tests), so a session-wide judgement is fair."""
+    source = getattr(config, "args_source", None)
+    return source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword
+
+
 @pytest.fixture(scope="session")
 def _template_db(tmp_path_factory) -> Iterator[str]:
     """Migrate once per session; tests start from a copy (SQLite) or an emptied schema."""
@@ -300,7 +376,7 @@ ROLES = ("front-desk", "therapist", "billing", "admin")
 
 
 class RouteRule:
-    """Expected outcome of one route for each kind of user (see tests/test_route_policy.py)."""
+    """Expected outcome of one route for each kind of user (see :mod:`clinic.routecheck`)."""
 
     def __init__(
         self, endpoint: str, method: str = "GET", *, anon, front_desk, therapist, billing, admin
@@ -327,6 +403,25 @@ def outcome_matches(expected, response) -> bool:
     if expected == OK:
         return response.status_code not in (401, 403, 500) and not to_login
     return response.status_code == expected
+
+
+def private_core_imports(package) -> list[str]:
+    """Imports of private ``clinic`` modules in a plugin package (should be ``[]``);
+    see :mod:`clinic.plugincheck`."""
+    from clinic.plugincheck import private_core_imports as find
+
+    return find(package)
+
+
+def check_route_policy(app: Flask, **kwargs) -> None:
+    """Assert every route is in its table and each role gets what the table says.
+
+    ``check_route_policy(app, plugins=["sticky"])`` judges one plugin's routes against
+    the table its manifest names; see :func:`clinic.routecheck.check_route_policy`.
+    """
+    from clinic.routecheck import check_route_policy as check
+
+    check(app, **kwargs)
 
 
 # -- browser tests --------------------------------------------------------------

@@ -2,77 +2,54 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
 import clinic.api as api
+from clinic.plugincheck import core_imports, private_core_imports
 
 ROOT = Path(__file__).resolve().parent.parent
-PLUGIN_TREES = sorted(p for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").exists()) + [
-    ROOT / "tests" / "thirdparty" / "clinic-sticky-notes" / "clinic_sticky"
-]
-ALLOWED = {"clinic.api", "clinic.api.pure"}
-ALLOWED_IN_TESTS = ALLOWED | {"clinic.testing"}
+BUNDLED_TREES = sorted(p for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").exists())
 
 
-def core_imports(path: Path) -> list[tuple[int, str]]:
-    """Every ``clinic`` module (or ``from clinic import x``) that a file imports."""
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "clinic":
-                found += [(node.lineno, f"clinic.{alias.name}") for alias in node.names]
-            elif node.module.startswith("clinic."):
-                found.append((node.lineno, node.module))
-        elif isinstance(node, ast.Import):
-            found += [
-                (node.lineno, alias.name)
-                for alias in node.names
-                if alias.name == "clinic" or alias.name.startswith("clinic.")
-            ]
-    return found
+@pytest.mark.parametrize("tree", BUNDLED_TREES, ids=lambda p: p.name)
+def test_bundled_plugins_import_only_the_public_api(tree):
+    offences = private_core_imports(tree)
+    assert offences == [], "plugins may import only clinic.api:\n" + "\n".join(offences)
 
 
-def plugin_files():
-    for tree in PLUGIN_TREES:
-        for path in sorted(tree.rglob("*.py")):
-            if "build" not in path.parts:
-                yield tree, path
+def test_a_third_party_plugin_imports_only_the_public_api(sticky_installed):
+    """Found from its entry point and installed location, not from our source tree."""
+    from clinic.plugins import discover
 
-
-def is_test_file(tree: Path, path: Path) -> bool:
-    rel = path.relative_to(tree)
-    return "tests" in rel.parts or path.name.startswith("test_") or path.name == "conftest.py"
-
-
-@pytest.mark.parametrize("tree", PLUGIN_TREES, ids=lambda p: p.name)
-def test_plugins_import_only_the_public_api(tree):
-    offences = []
-    for owner, path in plugin_files():
-        if owner != tree:
-            continue
-        allowed = ALLOWED_IN_TESTS if is_test_file(owner, path) else ALLOWED
-        offences += [
-            f"{path.relative_to(ROOT)}:{line} imports {module}"
-            for line, module in core_imports(path)
-            if module not in allowed
-        ]
+    package = discover()["sticky"].value.split(":", 1)[0]
+    offences = private_core_imports(package)
     assert offences == [], "plugins may import only clinic.api:\n" + "\n".join(offences)
 
 
 def test_the_meta_test_catches_a_private_import(tmp_path):
-    sample = tmp_path / "views.py"
-    sample.write_text(
+    package = tmp_path / "someplugin"
+    (package / "tests").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "views.py").write_text(
         "from clinic.auth.models import StaffSession\n"
         "from clinic import database\n"
         "import clinic.pdf\n"
+        "from clinic.api import db\n"
+        "from clinic.testing import make_patient\n"
     )
-    assert [m for _, m in core_imports(sample)] == [
+    (package / "tests" / "test_x.py").write_text("from clinic.testing import make_patient\n")
+    assert [m for _, m in core_imports(package / "views.py")][:3] == [
         "clinic.auth.models",
         "clinic.database",
         "clinic.pdf",
+    ]
+    assert private_core_imports(package) == [
+        "someplugin/views.py:1 imports clinic.auth.models",
+        "someplugin/views.py:2 imports clinic.database",
+        "someplugin/views.py:3 imports clinic.pdf",
+        "someplugin/views.py:5 imports clinic.testing",
     ]
 
 

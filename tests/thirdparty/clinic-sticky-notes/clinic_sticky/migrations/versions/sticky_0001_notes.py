@@ -3,6 +3,9 @@
 Revision ID: sticky_0001
 Revises:
 Create Date: 2026-11-29
+
+The plugin's own branch (``branch_labels``), which ``depends_on`` the core revision that
+creates the patients and users tables its foreign keys point to.
 """
 
 import sqlalchemy as sa
@@ -19,9 +22,14 @@ def upgrade():
         "sticky_notes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("patient_id", sa.Integer(), nullable=False),
-        sa.Column("text", sa.String(length=200), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.String(length=500), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["patient_id"], ["patients.id"], name=op.f("fk_sticky_notes_patient_id_patients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_sticky_notes_author_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sticky_notes")),
     )
