@@ -143,3 +143,60 @@ def test_two_therapists_on_one_draft_see_both_versions(browser_page, live_server
         expect(alert.get_by_role("cell", name="Bob's wording")).to_be_visible()
     finally:
         context.close()
+
+
+def test_an_unreviewed_emergency_stops_signing_until_reviewed(browser_page, live_server):
+    from clinic.api import SafetyFlag, hookimpl
+    from plugins.treatment.tests.factories import make_note
+
+    class Flags:
+        """Stands in for the intake plugin: one emergency, reviewed when the test says."""
+
+        reviewed = False
+
+        @hookimpl
+        def patient_safety_flags(self, patient):
+            return [
+                SafetyFlag(
+                    "cauda_equina",
+                    "red_flag",
+                    "Saddle numbness reported on the tablet",
+                    "Same-day emergency care",
+                    emergency=True,
+                    reviewed=self.reviewed,
+                    link_endpoint="patients.chart",
+                    link_values={"patient_id": patient.id},
+                )
+            ]
+
+    flags = Flags()
+    live_server.app.extensions["clinic"].pm.register(flags, name="flags-test")
+    with live_server.app.app_context():
+        tina = make_user("therapist", username="tina")
+        patient = make_patient(first_name="Ella", last_name="Mergency")
+        note_url = f"/treatment/patients/{patient.id}/notes/{make_note(patient, tina).id}"
+        patient_id = patient.id
+    page = browser_page
+    page.goto("/auth/login")
+    page.get_by_label("User name").fill("tina")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(note_url)
+
+    sign = page.locator("#sign")
+    expect(sign.get_by_text("This note cannot be signed yet.")).to_be_visible()
+    expect(sign.get_by_text("Saddle numbness reported on the tablet")).to_be_visible()
+    link = sign.get_by_role("link", name="review this finding")
+    expect(link).to_have_attribute("href", f"/patients/{patient_id}")
+    # No password to type while a finding stops the signature; the draft stays editable.
+    expect(page.get_by_role("button", name="Sign note")).to_have_count(0)
+    page.get_by_label("Subjective").fill("Seen by the desk; waiting for the review.")
+    page.get_by_role("button", name="Save note").click()
+    expect(page.get_by_text("Saved.", exact=True)).to_be_visible()
+
+    flags.reviewed = True  # the clinician records the review on the intake side
+    page.goto(note_url)
+    expect(page.get_by_text("This note cannot be signed yet.")).to_have_count(0)
+    page.get_by_label("Your password (to sign)").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign note").click()
+    expect(page.get_by_text("matches the stored content")).to_be_visible()
