@@ -36,13 +36,15 @@ def test_plan_session_sign_addendum_progress(browser_page, live_server):
     page.get_by_label("Goal 1: target").fill("20")
     page.get_by_label("Goal 1: by date").fill("2027-03-15")
     for name, region in (
-        ("Neuromuscular therapy (NMT)", "lower_back_l"),
-        ("Positional release therapy (PRT, strain-counterstrain)", "buttock_r"),
-        ("Hot pack", "lower_back_l"),
+        ("Neuromuscular therapy (NMT)", "Lower back, left"),
+        ("Positional release therapy (PRT, strain-counterstrain)", "Buttock, right"),
+        ("Hot pack", "Lower back, left"),
     ):
         group = page.get_by_role("group", name=name)
         group.get_by_label(f"Use {name}").check()
-        group.locator("select[multiple]").select_option(region)
+        # The region checklist: filter it, then tick (no Ctrl-click list box).
+        group.get_by_role("searchbox", name=re.compile("^Filter")).fill(region.split(",")[0])
+        group.get_by_role("checkbox", name=region, exact=True).check()
         group.get_by_label("Minutes per visit").fill("15")
     page.get_by_role("button", name="Save plan").click()
     expect(page.get_by_text("6 planned visits")).to_be_visible()
@@ -66,6 +68,8 @@ def test_plan_session_sign_addendum_progress(browser_page, live_server):
     page.get_by_label("Plan", exact=True).fill("Continue weekly.")
 
     nmt = page.get_by_role("group", name="Neuromuscular therapy (NMT)")
+    # The plan's areas start the entry's regions treated.
+    expect(nmt.get_by_role("checkbox", name="Lower back, left", exact=True)).to_be_checked()
     nmt.get_by_label("Muscle").select_option("quadratus_lumborum")
     nmt.get_by_label("Side", exact=True).select_option("left")
     nmt.get_by_label("Trigger point").select_option("active")
