@@ -28,7 +28,10 @@ def test_plan_session_sign_addendum_progress(browser_page, live_server):
     # The plan: diagnosis, a goal, all three modalities.
     page.get_by_role("link", name="New treatment plan").click()
     page.get_by_label("Find a diagnosis code (code or words)").fill("low back")
-    page.get_by_role("button", name="Add M54.50 Low back pain, unspecified").click()
+    pick = page.get_by_role("button", name="Add M54.50 Low back pain, unspecified")
+    # Readable on the white form (it once borrowed the header's white link style).
+    assert pick.evaluate("el => getComputedStyle(el).color") != "rgb(255, 255, 255)"
+    pick.click()
     expect(page.get_by_label("Diagnoses (ICD-10-CM codes)")).to_have_value("M54.50")
     page.get_by_label("Problems").fill("Cannot sit longer than 20 minutes.")
     page.get_by_label("Goal 1: instrument or measure").fill("odi")
