@@ -15,7 +15,7 @@ from flask import url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from clinic.api import Patient, record
+from clinic.api import Patient, icd10, record
 from plugins.treatment import notes as note_forms
 from plugins.treatment import services
 from plugins.treatment.domain.modalities import (
@@ -155,6 +155,12 @@ def check_plan_modality(form, prefix: str, spec: ModalitySpec, flags) -> tuple |
     if gated is None:
         return None
     return result.values, gated.heat_reason, gated.local_reason, gated.audit
+
+
+def diagnosis_notes(raw: str | None) -> list[tuple[str, str]]:
+    """(code, coding note) for each entered code the ICD-10 data file annotates."""
+    found = [icd10.lookup(c) for c in (raw or "").replace(",", " ").split()]
+    return [(d.code, n) for d in found if d is not None for n in d.notes]
 
 
 # -- a new note --------------------------------------------------------------------

@@ -60,6 +60,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+class RegionChecklistField(MultiCheckboxField):
+    """Body regions as a checklist (rendered by the ``region_field`` macro with a filter
+    box), not a list box that needs Ctrl-click to choose more than one."""
+
+
 def spec_field(spec: FieldSpec):
     """A WTForms field for one FieldSpec.  Values are validated by the domain layer."""
     kw: dict[str, Any] = {"label": spec.label, "description": spec.help}
@@ -75,7 +80,7 @@ def spec_field(spec: FieldSpec):
     if spec.type == "region":
         return SelectField(choices=choices(BLANK + REGION_PAIRS), validate_choice=False, **kw)
     if spec.type == "regions":
-        return SelectMultipleField(choices=choices(REGION_PAIRS), validate_choice=False, **kw)
+        return RegionChecklistField(choices=choices(REGION_PAIRS), validate_choice=False, **kw)
     if spec.type == "time":
         return StringField(render_kw={"type": "time"}, **kw)
     if spec.type == "skin_checks":

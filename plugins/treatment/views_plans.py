@@ -179,7 +179,7 @@ def _render_form(form, patient, plan, status=200):
         plan=plan,
         specs=specs,
         show_local_override=assembly.has_local_findings(services.safety_flags(patient)),
-        diagnosis_notes=_diagnosis_notes(form.diagnoses.data),
+        diagnosis_notes=assembly.diagnosis_notes(form.diagnoses.data),
         prefix_for_plan=prefix_for_plan,
         goal_rows=range(1, GOAL_ROWS + 1),
     ), status
@@ -283,12 +283,6 @@ def plan_edit(patient_id: int, plan_id: int):
     return _render_form(form, patient, plan, status)
 
 
-def _diagnosis_notes(raw: str | None) -> list[tuple[str, str]]:
-    """(code, coding note) for each entered code the ICD-10 data file annotates."""
-    found = [icd10.lookup(c) for c in (raw or "").replace(",", " ").split()]
-    return [(d.code, n) for d in found if d is not None for n in d.notes]
-
-
 def _render_plan(patient, plan, status_form=None, clearance_form=None, status=200):
     specs = services.modalities()
     diagnoses = [icd10.lookup(code) for code in plan.diagnoses]
@@ -299,7 +293,7 @@ def _render_plan(patient, plan, status_form=None, clearance_form=None, status=20
         specs=specs,
         diagnoses=[d for d in diagnoses if d is not None],
         blockers=assembly.blockers(patient) if plan.status == "draft" else [],
-        diagnosis_notes=_diagnosis_notes(", ".join(plan.diagnoses)),
+        diagnosis_notes=assembly.diagnosis_notes(", ".join(plan.diagnoses)),
         status_form=status_form or StatusForm(formdata=None),
         clearance_form=clearance_form or ClearanceForm(formdata=None),
         notes=services.patient_notes(patient.id, plan_id=plan.id),

@@ -30,7 +30,7 @@ from plugins.treatment.views_notes import _locked, _note_url, _refuse_locked, _r
 # -- signing, addenda, entered in error ---------------------------------------------
 
 
-def _sign_refused(note: Note, reason: str, sign_form, status: int):
+def _sign_refused(note: Note, reason: str, sign_form, status: int, *, on_password=False):
     record_and_commit(
         "treatment.note.sign_refused",
         patient_id=note.patient_id,
@@ -39,7 +39,8 @@ def _sign_refused(note: Note, reason: str, sign_form, status: int):
         outcome="refused",
         detail={"why": reason},
     )
-    sign_form.password.errors = [reason]
+    # Said once, at the top; beside the password field only when it is about the password.
+    sign_form.password.errors = [reason] if on_password else []
     return _render_view(note, status=status, sign_form=sign_form, message=reason)
 
 
@@ -76,7 +77,11 @@ def note_sign(patient_id: int, note_id: int):
         )
     if not assembly.password_ok(current_user, form.password.data):
         return _sign_refused(
-            note, "That password is not right. The note was not signed.", form, 400
+            note,
+            "That password is not right. The note was not signed.",
+            form,
+            400,
+            on_password=True,
         )
     if note.draft_form:
         return _sign_refused(

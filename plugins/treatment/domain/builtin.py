@@ -37,7 +37,7 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     # A written reason to treat over a contraindicated region: at least this long.
     "override_reason_min_chars": 10,
     "unsigned_note_hours": 24,
-    "reeval_every_visits": 10,  # section 6.5: progress report by every 10th visit
+    "reeval_every_visits": 10,  # Medicare: a progress report by every 10th visit
     "plan_end_warning_days": 7,
 }
 

@@ -418,10 +418,3 @@ def entry_regions(
         elif f.type == "regions" and value:
             found.extend(value)
     return tuple(dict.fromkeys(found))
-
-
-def heat_regions(
-    spec: ModalitySpec, values: Mapping[str, Any], *, plan: bool = False
-) -> tuple[str, ...]:
-    """The body regions an entry applies heat to (empty unless ``spec.applies_heat``)."""
-    return entry_regions(spec, values, plan=plan) if spec.applies_heat else ()

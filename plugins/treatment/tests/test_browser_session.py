@@ -28,7 +28,10 @@ def test_plan_session_sign_addendum_progress(browser_page, live_server):
     # The plan: diagnosis, a goal, all three modalities.
     page.get_by_role("link", name="New treatment plan").click()
     page.get_by_label("Find a diagnosis code (code or words)").fill("low back")
-    page.get_by_role("button", name="Add M54.50 Low back pain, unspecified").click()
+    pick = page.get_by_role("button", name="Add M54.50 Low back pain, unspecified")
+    # Readable on the white form (it once borrowed the header's white link style).
+    assert pick.evaluate("el => getComputedStyle(el).color") != "rgb(255, 255, 255)"
+    pick.click()
     expect(page.get_by_label("Diagnoses (ICD-10-CM codes)")).to_have_value("M54.50")
     page.get_by_label("Problems").fill("Cannot sit longer than 20 minutes.")
     page.get_by_label("Goal 1: instrument or measure").fill("odi")
@@ -36,13 +39,15 @@ def test_plan_session_sign_addendum_progress(browser_page, live_server):
     page.get_by_label("Goal 1: target").fill("20")
     page.get_by_label("Goal 1: by date").fill("2027-03-15")
     for name, region in (
-        ("Neuromuscular therapy (NMT)", "lower_back_l"),
-        ("Positional release therapy (PRT, strain-counterstrain)", "buttock_r"),
-        ("Hot pack", "lower_back_l"),
+        ("Neuromuscular therapy (NMT)", "Lower back, left"),
+        ("Positional release therapy (PRT, strain-counterstrain)", "Buttock, right"),
+        ("Hot pack", "Lower back, left"),
     ):
         group = page.get_by_role("group", name=name)
         group.get_by_label(f"Use {name}").check()
-        group.locator("select[multiple]").select_option(region)
+        # The region checklist: filter it, then tick (no Ctrl-click list box).
+        group.get_by_role("searchbox", name=re.compile("^Filter")).fill(region.split(",")[0])
+        group.get_by_role("checkbox", name=region, exact=True).check()
         group.get_by_label("Minutes per visit").fill("15")
     page.get_by_role("button", name="Save plan").click()
     expect(page.get_by_text("6 planned visits")).to_be_visible()
@@ -66,6 +71,8 @@ def test_plan_session_sign_addendum_progress(browser_page, live_server):
     page.get_by_label("Plan", exact=True).fill("Continue weekly.")
 
     nmt = page.get_by_role("group", name="Neuromuscular therapy (NMT)")
+    # The plan's areas start the entry's regions treated.
+    expect(nmt.get_by_role("checkbox", name="Lower back, left", exact=True)).to_be_checked()
     nmt.get_by_label("Muscle").select_option("quadratus_lumborum")
     nmt.get_by_label("Side", exact=True).select_option("left")
     nmt.get_by_label("Trigger point").select_option("active")
@@ -143,3 +150,60 @@ def test_two_therapists_on_one_draft_see_both_versions(browser_page, live_server
         expect(alert.get_by_role("cell", name="Bob's wording")).to_be_visible()
     finally:
         context.close()
+
+
+def test_an_unreviewed_emergency_stops_signing_until_reviewed(browser_page, live_server):
+    from clinic.api import SafetyFlag, hookimpl
+    from plugins.treatment.tests.factories import make_note
+
+    class Flags:
+        """Stands in for the intake plugin: one emergency, reviewed when the test says."""
+
+        reviewed = False
+
+        @hookimpl
+        def patient_safety_flags(self, patient):
+            return [
+                SafetyFlag(
+                    "cauda_equina",
+                    "red_flag",
+                    "Saddle numbness reported on the tablet",
+                    "Same-day emergency care",
+                    emergency=True,
+                    reviewed=self.reviewed,
+                    link_endpoint="patients.chart",
+                    link_values={"patient_id": patient.id},
+                )
+            ]
+
+    flags = Flags()
+    live_server.app.extensions["clinic"].pm.register(flags, name="flags-test")
+    with live_server.app.app_context():
+        tina = make_user("therapist", username="tina")
+        patient = make_patient(first_name="Ella", last_name="Mergency")
+        note_url = f"/treatment/patients/{patient.id}/notes/{make_note(patient, tina).id}"
+        patient_id = patient.id
+    page = browser_page
+    page.goto("/auth/login")
+    page.get_by_label("User name").fill("tina")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(note_url)
+
+    sign = page.locator("#sign")
+    expect(sign.get_by_text("This note cannot be signed yet.")).to_be_visible()
+    expect(sign.get_by_text("Saddle numbness reported on the tablet")).to_be_visible()
+    link = sign.get_by_role("link", name="review this finding")
+    expect(link).to_have_attribute("href", f"/patients/{patient_id}")
+    # No password to type while a finding stops the signature; the draft stays editable.
+    expect(page.get_by_role("button", name="Sign note")).to_have_count(0)
+    page.get_by_label("Subjective").fill("Seen by the desk; waiting for the review.")
+    page.get_by_role("button", name="Save note").click()
+    expect(page.get_by_text("Saved.", exact=True)).to_be_visible()
+
+    flags.reviewed = True  # the clinician records the review on the intake side
+    page.goto(note_url)
+    expect(page.get_by_text("This note cannot be signed yet.")).to_have_count(0)
+    page.get_by_label("Your password (to sign)").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign note").click()
+    expect(page.get_by_text("matches the stored content")).to_be_visible()

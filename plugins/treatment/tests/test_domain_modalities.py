@@ -16,7 +16,6 @@ from plugins.treatment.domain.modalities import (
     entry_defaults,
     entry_regions,
     field_default,
-    heat_regions,
     registry,
     setting_number,
     validate_entry,
@@ -309,12 +308,11 @@ def test_a_non_numeric_setting_is_a_configuration_error():
         validate_entry(HOT_PACK, raw, settings={"hot_pack_tank_temp_min": "warm"})
 
 
-def test_regions_of_an_entry_and_heat_regions_only_for_heat_modalities():
+def test_regions_of_an_entry_from_its_region_fields():
     values = validate_entry(CUPPING, GOOD_CUPPING).values
     assert entry_regions(CUPPING, values) == ("lower_back_r",)
-    assert heat_regions(CUPPING, values) == ()
-    assert heat_regions(HOT_PACK, {"region": "buttock_l"}) == ("buttock_l",)
-    assert heat_regions(HOT_PACK, {"regions": ["neck_l", "neck_r"]}, plan=True) == (
+    assert entry_regions(HOT_PACK, {"region": "buttock_l"}) == ("buttock_l",)
+    assert entry_regions(HOT_PACK, {"regions": ["neck_l", "neck_r"]}, plan=True) == (
         "neck_l",
         "neck_r",
     )
