@@ -113,7 +113,7 @@ class PluginRegistry:
         return sorted(self.visible(panels, user), key=lambda p: (p.order, p.title))
 
     def alerts(self, patient, user) -> list:
-        alerts = self.visible(self.collect("patient_alerts", patient=patient), user)
+        alerts = self.visible(self.collect("patient_alerts", patient=patient, user=user), user)
         return sorted(alerts, key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title))
 
     def summary_facts(self, patient, user) -> list:

@@ -11,6 +11,7 @@ from clinic.api import (
     SafetyFlag,
     SummaryFact,
     hookimpl,
+    user_can,
 )
 
 EVENTS = {
@@ -125,12 +126,63 @@ def _status_words(finding) -> str:
     return " ".join(parts)
 
 
+# What someone who may not read the health history (the front desk) is told: that an
+# alert exists and what to do, never its clinical detail (docs/clinical-rules.md,
+# "Needs review").
+DESK_EMERGENCY_ACTION = "Keep the patient at the front desk and fetch a clinician now."
+DESK_REVIEW_ACTION = "Therapist to review before treatment."
+
+
+def _desk_alerts(patient, findings) -> list[PatientAlert]:
+    link = {"link_endpoint": "intake.findings", "link_values": {"patient_id": patient.id}}
+    common = {"permission": "intake.view", "source": "intake", **link}
+    if any(f.emergency and not f.reviewed for f in findings):
+        return [
+            PatientAlert(
+                level="emergency",
+                title="Emergency alert",
+                detail="",
+                action=DESK_EMERGENCY_ACTION,
+                **common,
+            )
+        ]
+    blocking = [
+        f
+        for f in findings
+        if (f.kind == "red_flag" and not f.reviewed) or (f.kind == "absolute" and not f.cleared)
+    ]
+    if blocking:
+        return [
+            PatientAlert(
+                level="danger",
+                title="Clinical alert",
+                detail="",
+                action=DESK_REVIEW_ACTION,
+                **common,
+            )
+        ]
+    if findings:
+        return [
+            PatientAlert(
+                level="info",
+                title="Health-history notes for the therapist",
+                detail="",
+                action="The therapist checks these before treatment.",
+                **common,
+            )
+        ]
+    return []
+
+
 @hookimpl
-def patient_alerts(patient):
+def patient_alerts(patient, user):
     from plugins.intake import queries
 
+    findings = queries.current_findings(patient.id)
+    if not user_can(user, "intake.history.view"):
+        return _desk_alerts(patient, findings)
     alerts = []
-    for finding in queries.current_findings(patient.id):
+    for finding in findings:
         level = "emergency" if finding.emergency else ALERT_LEVEL.get(finding.kind, "warning")
         status = _status_words(finding)
         detail = finding.message + (f" {status}" if status else " Not yet reviewed.")

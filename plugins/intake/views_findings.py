@@ -108,6 +108,9 @@ def _page(patient, findings, *, single=None, bad_form=None, status=200):
         forms=forms,
         single=single,
         needs_written_review=needs_written_review,
+        # The front desk learns that an alert exists and what to do, not its clinical
+        # detail (docs/clinical-rules.md, "Needs review").
+        clinical=current_user.can("intake.history.view"),
     ), status
 
 
