@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from clinic.api import (
     AuditEventType,
     ChartPanel,
@@ -181,21 +183,52 @@ def patient_alerts(patient, user):
     findings = queries.current_findings(patient.id)
     if not user_can(user, "intake.history.view"):
         return _desk_alerts(patient, findings)
-    alerts = []
+    return _clinical_alerts(patient, findings)
+
+
+LEVEL_ORDER = {"emergency": 0, "danger": 1, "warning": 2, "info": 3}
+
+
+def _level(finding) -> str:
+    return "emergency" if finding.emergency else ALERT_LEVEL.get(finding.kind, "warning")
+
+
+def _resolved(finding) -> bool:
+    # An absolute contraindication is settled by a clearance; everything else by a review.
+    return finding.cleared if finding.kind == "absolute" else finding.reviewed
+
+
+def _clinical_alerts(patient, findings) -> list[PatientAlert]:
+    """One alert per cause: findings raised by the same answers (e.g. "fever" = no
+    massage today + no heat + an infection red flag) are merged into one line."""
+    groups: dict[tuple[str, ...], list] = {}
     for finding in findings:
-        level = "emergency" if finding.emergency else ALERT_LEVEL.get(finding.kind, "warning")
-        status = _status_words(finding)
-        detail = finding.message + (f" {status}" if status else " Not yet reviewed.")
+        key = tuple(json.loads(finding.item_ids or "[]")) or (finding.code,)
+        groups.setdefault(key, []).append(finding)
+    alerts = []
+    for group in groups.values():
+        group.sort(key=lambda f: LEVEL_ORDER[_level(f)])
+        lead = group[0]
+        status = " ".join(filter(None, (_status_words(f) for f in group)))
+        detail = lead.message
+        if len(group) > 1:
+            detail += " Also: " + "; ".join(f.title for f in group[1:]) + "."
+        detail += f" {status}" if status else " Not yet reviewed."
+        if len(group) == 1:
+            link = {"patient_id": patient.id, "finding_id": lead.id}
+        else:
+            link = {"patient_id": patient.id}
         alerts.append(
             PatientAlert(
-                level=level,
-                title=finding.title,
+                level=_level(lead),
+                title=lead.title,
                 detail=detail,
-                action=finding.advice,
+                action=" ".join(dict.fromkeys(f.advice for f in group)),
                 permission="intake.view",
                 source="intake",
-                link_endpoint="intake.finding",
-                link_values={"patient_id": patient.id, "finding_id": finding.id},
+                link_endpoint="intake.finding" if len(group) == 1 else "intake.findings",
+                link_values=link,
+                resolved=all(_resolved(f) for f in group),
             )
         )
     return alerts
