@@ -135,6 +135,33 @@ def bulk_reviewable(findings: list[IntakeFinding]) -> list[IntakeFinding]:
     return [f for f in findings if not f.emergency and not f.reviewed]
 
 
+def desk_summary(findings: list[IntakeFinding]) -> list[tuple[str, str, str, int]]:
+    """What the front desk sees instead of the findings: (label, action, status, how many),
+    alike rows counted together, emergencies first (docs/clinical-rules.md, "Needs review")."""
+    counted: dict[tuple[str, str, str], int] = {}
+    for f in findings:
+        if f.emergency:
+            label = "Emergency alert"
+            action = (
+                "keep the patient at the front desk and fetch a clinician now"
+                if not f.reviewed
+                else "a clinician has reviewed it"
+            )
+        elif f.kind == "absolute" and not f.cleared:
+            label, action = "Clinical alert", "physician clearance needed before treatment"
+        elif f.kind == "red_flag" and not f.reviewed:
+            label, action = "Clinical alert", "therapist to review before treatment"
+        else:
+            label, action = "Note for the therapist", "the therapist checks it before treatment"
+        status = "reviewed" if f.reviewed else "not yet reviewed"
+        key = (label, action, status)
+        counted[key] = counted.get(key, 0) + 1
+    order = {"Emergency alert": 0, "Clinical alert": 1, "Note for the therapist": 2}
+    return sorted(
+        ((*key, n) for key, n in counted.items()), key=lambda row: (order[row[0]], row[2])
+    )
+
+
 def needs_written_review(finding: IntakeFinding) -> bool:
     return finding.emergency or finding.kind == "red_flag"
 
@@ -164,6 +191,7 @@ def _page(patient, findings, *, single=None, bad_form=None, bulk=None, status=20
         # detail (docs/clinical-rules.md, "Needs review").
         clinical=current_user.can("intake.history.view"),
         bulk=bulk,
+        desk_rows=desk_summary(findings),
     ), status
 
 
