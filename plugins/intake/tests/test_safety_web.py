@@ -250,3 +250,23 @@ def test_several_named_findings_are_reviewed_in_one_form_each_with_its_own_recor
     assert not flags["thoracic_pain"].blocks_treatment
     assert flags["fever"].blocks_treatment  # a review is not a clearance
     assert flags["cauda_equina"].blocks_treatment
+
+
+def test_screening_thresholds_are_clinic_settings(app, signed_in):
+    from sqlalchemy import text
+
+    therapist, _user = signed_in("therapist")
+    surgery = {"history": {"history.recent_surgery": "true", "history.surgery_weeks": "7"}}
+    by_default = make_patient()
+    complete_packet(therapist, by_default, answers_by_step=surgery)
+    assert finding(by_default, "surgery_site").kind == "pressure"  # 7 >= 6 weeks
+    # A clinic's stored setting (what an administrator's change writes).
+    db.session.execute(
+        text("INSERT INTO clinic_settings (key, value) VALUES (:k, :v)"),
+        {"k": "intake.surgery_clearance_weeks", "v": "8"},
+    )
+    db.session.commit()
+    stricter = make_patient()
+    complete_packet(therapist, stricter, answers_by_step=surgery)
+    assert finding(stricter, "recent_surgery").kind == "local"
+    assert "less than 8 weeks" in finding(stricter, "recent_surgery").advice
