@@ -54,7 +54,13 @@ class ChartPanel:
 
 @dataclass(frozen=True)
 class PatientAlert:
-    """A banner shown wherever the patient is shown (chart, lists, tablet excluded)."""
+    """A banner shown wherever the patient is shown (chart, lists, tablet excluded).
+
+    The chart draws a compact summary: counts by level, one line per alert with its
+    detail on demand, emergencies always expanded.  ``resolved`` alerts (e.g. reviewed
+    by a clinician) leave the summary for a quiet, collapsed "Reviewed" list and are
+    left out of search results.
+    """
 
     level: AlertLevel
     title: str
@@ -64,6 +70,7 @@ class PatientAlert:
     action: str = ""
     link_endpoint: str | None = None
     link_values: dict[str, Any] = field(default_factory=dict)
+    resolved: bool = False
 
 
 @dataclass(frozen=True)

@@ -64,8 +64,12 @@ def patient_chart_panels(patient, user):
 
 
 @hookspec
-def patient_alerts(patient):
+def patient_alerts(patient, user):
     """Banners shown at the top of every page that shows this patient.
+
+    :param user: the signed-in staff user the page is for, so a plugin can say less to
+        someone who may know that an alert exists but not its clinical detail (minimum
+        necessary); the core still filters every alert by its ``permission``.
 
     Example::
 
@@ -77,6 +81,16 @@ def patient_alerts(patient):
                 action="Seek same-day medical care.", permission="intake.alerts.view",
                 source="intake",
             )]
+
+    Saying less to a user who may not read the clinical detail::
+
+        @hookimpl
+        def patient_alerts(patient, user):
+            if not user_can(user, "intake.history.view"):
+                return [PatientAlert(level="danger", title="Clinical alert",
+                                     detail="", action="Therapist to review before treatment.",
+                                     permission="intake.view", source="intake")]
+            ...
     """
 
 

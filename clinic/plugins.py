@@ -134,7 +134,7 @@ class PluginRegistry:
         memo = _request_memo("alerts")
         key = (patient.id, getattr(user, "id", None))
         if key not in memo:
-            alerts = self.visible(self.collect("patient_alerts", patient=patient), user)
+            alerts = self.visible(self.collect("patient_alerts", patient=patient, user=user), user)
             memo[key] = sorted(alerts, key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title))
         return list(memo[key])
 

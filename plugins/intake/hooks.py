@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from clinic.api import (
     AuditEventType,
     ChartPanel,
@@ -11,6 +13,7 @@ from clinic.api import (
     SafetyFlag,
     SummaryFact,
     hookimpl,
+    user_can,
 )
 
 EVENTS = {
@@ -133,25 +136,107 @@ def _status_words(finding) -> str:
     return " ".join(parts)
 
 
+# What someone who may not read the health history (the front desk) is told: that an
+# alert exists and what to do, never its clinical detail (docs/clinical-rules.md,
+# "Needs review").
+DESK_EMERGENCY_ACTION = "Keep the patient at the front desk and fetch a clinician now."
+DESK_REVIEW_ACTION = "Therapist to review before treatment."
+
+
+def _desk_alerts(patient, findings) -> list[PatientAlert]:
+    link = {"link_endpoint": "intake.findings", "link_values": {"patient_id": patient.id}}
+    common = {"permission": "intake.view", "source": "intake", **link}
+    if any(f.emergency and not f.reviewed for f in findings):
+        return [
+            PatientAlert(
+                level="emergency",
+                title="Emergency alert",
+                detail="",
+                action=DESK_EMERGENCY_ACTION,
+                **common,
+            )
+        ]
+    blocking = [
+        f
+        for f in findings
+        if (f.kind == "red_flag" and not f.reviewed) or (f.kind == "absolute" and not f.cleared)
+    ]
+    if blocking:
+        return [
+            PatientAlert(
+                level="danger",
+                title="Clinical alert",
+                detail="",
+                action=DESK_REVIEW_ACTION,
+                **common,
+            )
+        ]
+    if findings:
+        return [
+            PatientAlert(
+                level="info",
+                title="Health-history notes for the therapist",
+                detail="",
+                action="The therapist checks these before treatment.",
+                **common,
+            )
+        ]
+    return []
+
+
 @hookimpl
-def patient_alerts(patient):
+def patient_alerts(patient, user):
     from plugins.intake import queries
 
+    findings = queries.current_findings(patient.id)
+    if not user_can(user, "intake.history.view"):
+        return _desk_alerts(patient, findings)
+    return _clinical_alerts(patient, findings)
+
+
+LEVEL_ORDER = {"emergency": 0, "danger": 1, "warning": 2, "info": 3}
+
+
+def _level(finding) -> str:
+    return "emergency" if finding.emergency else ALERT_LEVEL.get(finding.kind, "warning")
+
+
+def _resolved(finding) -> bool:
+    # An absolute contraindication is settled by a clearance; everything else by a review.
+    return finding.cleared if finding.kind == "absolute" else finding.reviewed
+
+
+def _clinical_alerts(patient, findings) -> list[PatientAlert]:
+    """One alert per cause: findings raised by the same answers (e.g. "fever" = no
+    massage today + no heat + an infection red flag) are merged into one line."""
+    groups: dict[tuple[str, ...], list] = {}
+    for finding in findings:
+        key = tuple(json.loads(finding.item_ids or "[]")) or (finding.code,)
+        groups.setdefault(key, []).append(finding)
     alerts = []
-    for finding in queries.current_findings(patient.id):
-        level = "emergency" if finding.emergency else ALERT_LEVEL.get(finding.kind, "warning")
-        status = _status_words(finding)
-        detail = finding.message + (f" {status}" if status else " Not yet reviewed.")
+    for group in groups.values():
+        group.sort(key=lambda f: LEVEL_ORDER[_level(f)])
+        lead = group[0]
+        status = " ".join(filter(None, (_status_words(f) for f in group)))
+        detail = lead.message
+        if len(group) > 1:
+            detail += " Also: " + "; ".join(f.title for f in group[1:]) + "."
+        detail += f" {status}" if status else " Not yet reviewed."
+        if len(group) == 1:
+            link = {"patient_id": patient.id, "finding_id": lead.id}
+        else:
+            link = {"patient_id": patient.id}
         alerts.append(
             PatientAlert(
-                level=level,
-                title=finding.title,
+                level=_level(lead),
+                title=lead.title,
                 detail=detail,
-                action=finding.advice,
+                action=" ".join(dict.fromkeys(f.advice for f in group)),
                 permission="intake.view",
                 source="intake",
-                link_endpoint="intake.finding",
-                link_values={"patient_id": patient.id, "finding_id": finding.id},
+                link_endpoint="intake.finding" if len(group) == 1 else "intake.findings",
+                link_values=link,
+                resolved=all(_resolved(f) for f in group),
             )
         )
     return alerts

@@ -94,7 +94,33 @@ def visible_on_page(page: services.Page, answers: dict[str, Any]) -> list:
     return shown
 
 
-def render_page(run, patient, page, pages, flow: Flow, *, values=None, errors=None, status=200):
+def tick_box_answers(page: services.Page, raw: dict[str, Any], none_apply: bool) -> dict:
+    """Every statement on a tick-box page answered: ticked = the first option, unticked = the
+    second.  A page with nothing ticked counts only when "none of these apply" is ticked."""
+    ticked = [item.id for item in page.items if item.id in raw]
+    if not ticked and not none_apply:
+        raise ResponseError(
+            {
+                "": 'Tick each statement that applies to you today, or tick "None of these apply '
+                'to me today".'
+            }
+        )
+    if ticked and none_apply:
+        raise ResponseError(
+            {
+                "": 'You ticked statements and also "None of these apply to me today": untick '
+                "one of them."
+            }
+        )
+    return {
+        item.id: str(item.options[0].value if item.id in raw else item.options[1].value)
+        for item in page.items
+    }
+
+
+def render_page(
+    run, patient, page, pages, flow: Flow, *, values=None, errors=None, status=200, confirm=()
+):
     answers = stored_values(run, page)
     defn = None if page.step == PAIN_DIAGRAM else get_definition(page.step)
     pack = wording_for(page.step)
@@ -123,7 +149,16 @@ def render_page(run, patient, page, pages, flow: Flow, *, values=None, errors=No
         pain_class=painmap.intensity_class,
         regions=BODY_REGIONS,
         consent_text=consent_text() if page.step == "consent" else "",
+        confirm=list(confirm),
+        none_apply=bool(defn and defn.tick_boxes and none_ticked(page, values or answers)),
     ), status
+
+
+def none_ticked(page: services.Page, values: dict[str, Any]) -> bool:
+    """A tick-box page saved with every statement unticked."""
+    return bool(values) and all(
+        str(values.get(item.id)) == str(item.options[1].value) for item in page.items
+    )
 
 
 def consent_text() -> str:
@@ -155,7 +190,15 @@ def handle_page(run, patient, number: int, flow: Flow):
     if not form.validate_on_submit():
         return render_page(run, patient, page, pages, flow, status=400)
     raw = read_page(page, request.form)
+    defn = None if page.step == PAIN_DIAGRAM else get_definition(page.step)
     try:
+        if defn is not None and defn.tick_boxes:
+            raw = tick_box_answers(page, raw, request.form.get("none_apply") == "yes")
+        if request.form.get("confirmed") != "yes":
+            questions = services.confirm_questions(run, page, raw)
+            if questions:
+                # Shown back to the patient; nothing is saved until they confirm or change it.
+                return render_page(run, patient, page, pages, flow, values=raw, confirm=questions)
         services.save_page(run, page, raw)
     except (ResponseError, painmap.PainDiagramError) as exc:
         errors = dict(getattr(exc, "errors", {}) or {"": str(exc)})

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from clinic.api import db, record
 from clinic.api import setting as clinic_setting
-from plugins.intake import painmap
+from plugins.intake import consistency, painmap
 from plugins.intake.instruments import all_definitions
 from plugins.intake.instruments import get as get_definition
 from plugins.intake.instruments.engine import ResponseError, validate
@@ -212,6 +212,18 @@ def save_page(run: IntakeRun, page: Page, raw: dict[str, Any]) -> None:
         run.expires_at = utcnow() + token_lifetime()
 
 
+def confirm_questions(run: IntakeRun, page: Page, raw: dict[str, Any]) -> list[str]:
+    """Contradictions in the step's answers with this page's ``raw`` answers merged in, for
+    the patient to confirm (raises :class:`ResponseError` for invalid answers)."""
+    if page.step == PAIN_DIAGRAM:
+        return []
+    page_ids = {item.id for item in page.items}
+    merged = {k: v for k, v in run.answers().get(page.step, {}).items() if k not in page_ids}
+    merged.update(raw)
+    typed = validate(page.step, merged, version=run.version_map().get(page.step), partial=True)
+    return consistency.questions(page.step, typed)
+
+
 @dataclass
 class Submission:
     problems: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -244,6 +256,12 @@ def check_run(run: IntakeRun) -> tuple[dict[str, dict[str, Any]], dict[str, dict
             )
         except ResponseError as exc:
             problems[step] = dict(exc.errors) or {"": str(exc)}
+            continue
+        if defn.tick_boxes and not cleaned[step]:
+            problems[step] = {
+                "": 'Not answered: tick the statements that apply today, or tick "None of '
+                'these apply to me today".'
+            }
             continue
         if defn.kind == "consent":
             consent_problems = consent_gaps(cleaned[step])

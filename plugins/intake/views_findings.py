@@ -12,7 +12,14 @@ import datetime as dt
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from wtforms import DateField, RadioField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from clinic.api import ClinicForm, Patient, choices, db, record, record_and_commit, require
@@ -86,6 +93,75 @@ class ReviewForm(ClinicForm):
         return ok
 
 
+class BulkReviewForm(ClinicForm):
+    """Several named findings reviewed at once, each getting its own review row.
+
+    Emergencies are left out (each needs its own action taken) and a review never
+    clears an absolute contraindication, so this cannot lift what needs a clearance.
+    """
+
+    finding_ids = SelectMultipleField(
+        "Alerts you have reviewed",
+        coerce=int,
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+        # Checked in validate(): DataRequired would mark every box "required" in HTML,
+        # and the browser would then insist on all of them.
+        validators=[Optional()],
+    )
+    note = TextAreaField(
+        "What you decided (required, applies to each ticked alert)",
+        validators=[Optional(), Length(max=2000)],
+    )
+
+    def __init__(self, findings: list[IntakeFinding], *args, **kwargs):
+        super().__init__(*args, prefix="bulk", **kwargs)
+        self.finding_ids.choices = [(f.id, f.title) for f in findings]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not self.finding_ids.data:
+            self.finding_ids.errors = [*self.finding_ids.errors, "Tick at least one alert."]
+            ok = False
+        if len((self.note.data or "").strip()) < REASON_MIN_CHARS:
+            self.note.errors.append(
+                f"Write down what you decided (at least {REASON_MIN_CHARS} characters)."
+            )
+            ok = False
+        return ok
+
+
+def bulk_reviewable(findings: list[IntakeFinding]) -> list[IntakeFinding]:
+    return [f for f in findings if not f.emergency and not f.reviewed]
+
+
+def desk_summary(findings: list[IntakeFinding]) -> list[tuple[str, str, str, int]]:
+    """What the front desk sees instead of the findings: (label, action, status, how many),
+    alike rows counted together, emergencies first (docs/clinical-rules.md, "Needs review")."""
+    counted: dict[tuple[str, str, str], int] = {}
+    for f in findings:
+        if f.emergency:
+            label = "Emergency alert"
+            action = (
+                "keep the patient at the front desk and fetch a clinician now"
+                if not f.reviewed
+                else "a clinician has reviewed it"
+            )
+        elif f.kind == "absolute" and not f.cleared:
+            label, action = "Clinical alert", "physician clearance needed before treatment"
+        elif f.kind == "red_flag" and not f.reviewed:
+            label, action = "Clinical alert", "therapist to review before treatment"
+        else:
+            label, action = "Note for the therapist", "the therapist checks it before treatment"
+        status = "reviewed" if f.reviewed else "not yet reviewed"
+        key = (label, action, status)
+        counted[key] = counted.get(key, 0) + 1
+    order = {"Emergency alert": 0, "Clinical alert": 1, "Note for the therapist": 2}
+    return sorted(
+        ((*key, n) for key, n in counted.items()), key=lambda row: (order[row[0]], row[2])
+    )
+
+
 def needs_written_review(finding: IntakeFinding) -> bool:
     return finding.emergency or finding.kind == "red_flag"
 
@@ -97,10 +173,13 @@ def finding_or_404(patient, finding_id: int) -> IntakeFinding:
     return finding
 
 
-def _page(patient, findings, *, single=None, bad_form=None, status=200):
+def _page(patient, findings, *, single=None, bad_form=None, bulk=None, status=200):
     forms = {f.id: ReviewForm(f, formdata=None) for f in findings}
     if bad_form is not None:
         forms[bad_form.finding.id] = bad_form
+    reviewable = [] if single else bulk_reviewable(findings)
+    if bulk is None and len(reviewable) > 1:
+        bulk = BulkReviewForm(reviewable, formdata=None)
     return render_template(
         "intake/findings.html",
         patient=patient,
@@ -108,6 +187,11 @@ def _page(patient, findings, *, single=None, bad_form=None, status=200):
         forms=forms,
         single=single,
         needs_written_review=needs_written_review,
+        # The front desk learns that an alert exists and what to do, not its clinical
+        # detail (docs/clinical-rules.md, "Needs review").
+        clinical=current_user.can("intake.history.view"),
+        bulk=bulk,
+        desk_rows=desk_summary(findings),
     ), status
 
 
@@ -189,6 +273,48 @@ def review_finding(patient_id: int, finding_id: int):
         "success",
     )
     return redirect(url_for("intake.finding", patient_id=patient.id, finding_id=found.id))
+
+
+@bp.route("/patients/<int:patient_id>/findings/review", methods=["POST"])
+@require("intake.alerts.review")
+def review_findings(patient_id: int):
+    """Record one review per ticked finding (each named, each audited)."""
+    patient = patient_or_404(patient_id)
+    current = queries.current_findings(patient.id)
+    form = BulkReviewForm(bulk_reviewable(current))
+    if not form.validate_on_submit():
+        record_and_commit(
+            "intake.finding_review_refused",
+            patient_id=patient.id,
+            object_type="patient",
+            object_id=patient.id,
+            outcome="refused",
+            detail={"errors": sorted(form.errors), "findings": form.finding_ids.data or []},
+        )
+        return _page(patient, current, bulk=form, status=422)
+    chosen = [f for f in current if f.id in set(form.finding_ids.data)]
+    note = form.note.data.strip()
+    for found in chosen:
+        review = IntakeFindingReview(
+            finding_id=found.id,
+            patient_id=patient.id,
+            action="reviewed",
+            note=note,
+            recorded_by_id=current_user.id,
+            recorded_at=utcnow(),
+        )
+        db.session.add(review)
+        db.session.flush()
+        record(
+            "intake.finding_review",
+            patient_id=patient.id,
+            object_type="intake_finding",
+            object_id=found.id,
+            detail={"code": found.code, "review": review.id, "note": note, "together": True},
+        )
+    db.session.commit()
+    flash(f"Review recorded for {len(chosen)} alerts.", "success")
+    return redirect(url_for("intake.findings", patient_id=patient.id))
 
 
 @bp.route("/needs-review")

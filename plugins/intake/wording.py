@@ -111,7 +111,10 @@ def _walk(
             text = _check_text(f"linkId {link_id!r}", entry.get("text"), problems)
             if text is not None:
                 texts[link_id] = text
-            _options(defn.item(link_id), entry.get("answerOption"), texts, problems)
+            item = defn.item(link_id)
+            if item.options and entry.get("answerOption") is None:
+                problems.append(f"linkId {link_id!r}: the answer options have no text.")
+            _options(item, entry.get("answerOption"), texts, problems)
         if "item" in entry:
             _walk(defn, entry["item"], depth + 1, texts, seen, problems)
 
@@ -123,6 +126,7 @@ def _options(item: Item, options: Any, texts: dict[str, str], problems: list[str
         problems.append(f"linkId {item.id!r}: answerOption must be a list.")
         return
     allowed = {str(v): v for v in item.option_values}
+    worded: set[str] = set()
     for entry in options:
         coding = entry.get("valueCoding") if isinstance(entry, dict) else None
         if not isinstance(coding, dict):
@@ -140,6 +144,15 @@ def _options(item: Item, options: Any, texts: dict[str, str], problems: list[str
             display = _check_text(where, coding["display"], problems)
             if display is not None:
                 texts[f"{item.id}:{allowed[str(code)]}"] = display
+                worded.add(str(code))
+    unworded = [code for code in allowed if code not in worded]
+    if unworded:
+        # A patient cannot choose a statement they cannot read (an ODI section or
+        # STarT Back item 9 shown as bare numbers would be a different questionnaire).
+        problems.append(
+            f"linkId {item.id!r}: answer options {', '.join(unworded)} have no text "
+            "(valueCoding.display)."
+        )
 
 
 def parse_pack(instrument_id: str, raw: bytes) -> WordingPack:
@@ -170,6 +183,13 @@ def parse_pack(instrument_id: str, raw: bytes) -> WordingPack:
         problems.append("The pack has no version; add a 'version' string.")
     elif len(version) > 64:
         problems.append("The pack version is longer than 64 characters.")
+    elif not version_matches(defn, version):
+        problems.append(
+            f"The pack version {version.strip()[:64]!r} does not match {defn.short_title} "
+            f"version {defn.version} used by this clinic: set 'version' to "
+            f"'{defn.version}' or '{defn.version}+<your label>' once the wording is checked "
+            "against that version."
+        )
     title = data.get("title", defn.title)
     if not isinstance(title, str) or len(title) > 200:
         problems.append("The pack title must be a string of at most 200 characters.")
@@ -185,12 +205,25 @@ def parse_pack(instrument_id: str, raw: bytes) -> WordingPack:
     return WordingPack(defn.id, str(version).strip(), title.strip() or defn.title, texts)
 
 
+def version_matches(defn: InstrumentDefinition, version: str) -> bool:
+    """A pack is for one definition version: ``"2.1a"`` or ``"2.1a+<clinic label>"``.
+
+    Wording written for another version (e.g. ODI 1.0's painkiller statements) would be
+    shown against items that mean something else (docs/clinical-rules.md,
+    "Questionnaire scoring").
+    """
+    version = version.strip()
+    return version == defn.version or version.startswith(defn.version + "+")
+
+
 def placeholder_pack(instrument_id: str, version: str = "test-1") -> bytes:
     """A valid pack filled with obviously made-up text, for tests and demos only.
 
     It lets the wording-pack path be exercised without any licensed text in the repository.
+    ``version`` is the clinic's label; the pack's version is ``<definition version>+<label>``.
     """
     defn = get(instrument_id)
+    version = f"{defn.version}+{version}"
     items = []
     for item in defn.items:
         entry: dict[str, Any] = {"linkId": item.id, "text": f"Made-up wording for {item.id}"}

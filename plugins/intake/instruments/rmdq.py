@@ -60,6 +60,7 @@ DEFINITION = InstrumentDefinition(
         "RMDQ wording: the clinic loads it as a wording pack."
     ),
     requires_wording_pack=True,
+    tick_boxes=True,
     mcid_points=5.0,
     mcid_percent=30.0,
     mcid_note="Consensus (Ostelo 2008): 5 points or 30 % of baseline; a setting.",
@@ -67,8 +68,9 @@ DEFINITION = InstrumentDefinition(
     unit="",
     score_label="Statements marked (0-24)",
     missing_rule=(
-        "The patient marks the statements that apply today; an unanswered statement counts "
-        "as not marked. A form with no statement answered at all is not scored."
+        "The patient ticks the statements that apply today; an unticked statement counts as "
+        "not marked (0). A form with nothing ticked is refused unless the patient ticks "
+        "'none of these apply to me today'."
     ),
     scoring_rule="Score = number of statements marked, 0-24. Higher means more disability.",
     bands=(),

@@ -100,6 +100,9 @@ class InstrumentDefinition:
     score_min: float | None = None
     score_max: float | None = None
     description: str = ""  # text shown above the items (the consent wording, for example)
+    # True: each statement is one tick box (ticked = the first option, unticked = the
+    # second); a page with nothing ticked must say "none of these apply" (RMDQ).
+    tick_boxes: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

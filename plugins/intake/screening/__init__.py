@@ -5,9 +5,10 @@ prompts for a clinician to review: they say which answer triggered them and what
 avoid, and never name a diagnosis as fact.  Every rule, threshold and setting is written
 down for a clinician in ``docs/clinical-rules.md``.
 
-The rules live in three modules along the clinical seam: :mod:`.red_flags` (refer to a
-physician; the emergencies among them), :mod:`.veins` (clots and veins) and
-:mod:`.contraindications` (what not to do, or to do differently, and where).
+The rules live in modules along the clinical seam: :mod:`.red_flags` (refer to a
+physician; the emergencies among them), :mod:`.veins` (clots and veins),
+:mod:`.contraindications` (what not to do, or to do differently, and where) and
+:mod:`.precautions` (medicines, pregnancy, allergies, comfort requests).
 """
 
 from __future__ import annotations

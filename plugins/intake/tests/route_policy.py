@@ -115,6 +115,7 @@ RULES = [
     RouteRule("intake.response_fhir", "GET", **_HISTORY),
     RouteRule("intake.run_pdf", "GET", **_HISTORY),
     RouteRule("intake.review_finding", "POST", **_REVIEW_POST),
+    RouteRule("intake.review_findings", "POST", **_REVIEW_POST),
     RouteRule("intake.wording_packs", "GET", **_ADMIN_GET),
     RouteRule("intake.upload_pack", "POST", **_ADMIN_POST),
     RouteRule("intake.activate_pack", "POST", **_ADMIN_POST),

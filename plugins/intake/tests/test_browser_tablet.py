@@ -188,10 +188,13 @@ def test_tablet_path_new_back_pain_patient(browser_page, live_server):
     ).to_be_visible()
     expect(page.locator('[data-nav-count="intake.needs_review"]')).to_have_text(re.compile("^1"))
 
-    # The therapist sees the scores and the alert on the chart.
+    # The therapist sees the scores on the chart; the reviewed emergency has moved into
+    # the quiet "Reviewed" list, with the action taken.
     page.goto(f"/patients/{patient_id}")
-    alert = page.locator(".alert-emergency").first
-    expect(alert).to_be_visible()
+    expect(page.locator(".alert-emergency")).to_have_count(0)
+    reviewed = page.locator(".alerts-reviewed")
+    reviewed.get_by_text("Reviewed (1)").click()
+    expect(reviewed).to_contain_text("Action taken: Sent to the emergency department by taxi.")
     scores = page.locator("#panel-intake-scores")
     expect(scores.get_by_text("severe", exact=True)).to_be_visible()
     expect(scores.get_by_text("high risk")).to_be_visible()

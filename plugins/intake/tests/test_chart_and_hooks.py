@@ -27,7 +27,9 @@ def test_cauda_equina_answer_raises_an_emergency_alert_on_the_chart(app, signed_
     assert "alert-emergency" in chart.text
     finding = db.session.scalars(select(IntakeFinding).where(IntakeFinding.emergency)).first()
     assert finding is not None and finding.kind == "red_flag"
-    assert finding.advice in chart.text.replace("&#39;", "'")
+    # The desk is told what to do; the therapist reads the clinical advice.
+    assert "fetch a clinician now" in chart.text
+    assert finding.advice in therapist.get(f"/patients/{patient.id}").text.replace("&#39;", "'")
     # The intake page about the patient shows the same banner.
     assert "alert-emergency" in front_desk.get(f"/intake/patients/{patient.id}/").text
 
@@ -236,7 +238,7 @@ def test_each_kind_of_finding_becomes_an_alert_with_its_advice(app, kind, emerge
     )
     db.session.add(finding)
     db.session.commit()
-    alerts = collect("patient_alerts", patient=patient)
+    alerts = collect("patient_alerts", patient=patient, user=therapist)
     assert [(a.level, a.title, a.action) for a in alerts] == [
         (level, f"Title {kind}", f"Advice {kind}.")
     ]
@@ -253,5 +255,5 @@ def test_each_kind_of_finding_becomes_an_alert_with_its_advice(app, kind, emerge
     )
     db.session.commit()
     db.session.expire_all()
-    alerts = collect("patient_alerts", patient=patient)
+    alerts = collect("patient_alerts", patient=patient, user=therapist)
     assert "Reviewed by Tess Therapist" in alerts[0].detail

@@ -41,7 +41,7 @@ def test_every_instrument_exports_as_a_questionnaire(instrument_id):
 @pytest.mark.parametrize("instrument_id", list(all_definitions()))
 def test_an_exported_questionnaire_is_a_valid_pack_skeleton(instrument_id):
     q = questionnaire(get(instrument_id))
-    q["version"] = "round-trip"
+    q["version"] += "+round-trip"
     pack = parse_pack(instrument_id, json.dumps(q).encode())
     assert pack.item_text(q["item"][0]["linkId"]) == q["item"][0]["text"]
 
@@ -64,7 +64,7 @@ def test_questionnaire_with_pack_uses_pack_wording_and_records_its_version():
     first = items_by_link(q)["odi.1"]
     assert first["text"] == "Made-up wording for odi.1"
     assert first["answerOption"][2]["valueCoding"]["display"] == "Made-up answer 2"
-    assert q["extension"] == [{"url": PACK_EXTENSION, "valueString": "licensed-3"}]
+    assert q["extension"] == [{"url": PACK_EXTENSION, "valueString": "2.1a+licensed-3"}]
 
 
 def test_pack_for_another_instrument_is_refused():

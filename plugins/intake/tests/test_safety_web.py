@@ -201,3 +201,72 @@ def test_desk_entry_of_an_emergency_says_so_at_once(app, signed_in):
     page = desk.get(f"/intake/patients/{patient.id}/").text
     assert "a clinician must see the patient now" in page
     assert badge(page) == 1
+
+
+def test_several_named_findings_are_reviewed_in_one_form_each_with_its_own_record(app, signed_in):
+    therapist, _user = signed_in("therapist")
+    patient = make_patient()
+    complete_packet(
+        therapist,
+        patient,
+        answers_by_step={
+            "history": {
+                "history.thoracic_pain": "true",
+                "history.fever": "true",
+                "history.bladder_change": "true",
+                "history.medications": ["anticoagulant"],
+            }
+        },
+    )
+    thoracic, fever = finding(patient, "thoracic_pain"), finding(patient, "fever")
+    emergency = finding(patient, "cauda_equina")
+    page = therapist.get(f"/intake/patients/{patient.id}/findings").text
+    assert "Review several alerts at once" in page
+    boxes = re.findall(r'name="bulk-finding_ids" type="checkbox" value="(\d+)"', page)
+    assert str(thoracic.id) in boxes and str(emergency.id) not in boxes
+    url = f"/intake/patients/{patient.id}/findings/review"
+    sneaked = therapist.post_form(
+        url, {"bulk-finding_ids": [str(emergency.id)], "bulk-note": "Looked at all of them."}
+    )
+    assert sneaked.status_code == 422
+    assert db.session.scalars(select(IntakeFindingReview)).all() == []
+    done = therapist.post_form(
+        url,
+        {
+            "bulk-finding_ids": [str(thoracic.id), str(fever.id)],
+            "bulk-note": "Asked the GP to see the patient this week.",
+        },
+    )
+    assert done.status_code == 302
+    rows = db.session.scalars(select(IntakeFindingReview)).all()
+    assert sorted(r.finding_id for r in rows) == sorted([thoracic.id, fever.id])
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.event_type == "intake.finding_review")
+    ).all()
+    assert len(events) == 2
+    flags = {
+        f.code: f for f in app.extensions["clinic"].collect("patient_safety_flags", patient=patient)
+    }
+    assert not flags["thoracic_pain"].blocks_treatment
+    assert flags["fever"].blocks_treatment  # a review is not a clearance
+    assert flags["cauda_equina"].blocks_treatment
+
+
+def test_screening_thresholds_are_clinic_settings(app, signed_in):
+    from sqlalchemy import text
+
+    therapist, _user = signed_in("therapist")
+    surgery = {"history": {"history.recent_surgery": "true", "history.surgery_weeks": "7"}}
+    by_default = make_patient()
+    complete_packet(therapist, by_default, answers_by_step=surgery)
+    assert finding(by_default, "surgery_site").kind == "pressure"  # 7 >= 6 weeks
+    # A clinic's stored setting (what an administrator's change writes).
+    db.session.execute(
+        text("INSERT INTO clinic_settings (key, value) VALUES (:k, :v)"),
+        {"k": "intake.surgery_clearance_weeks", "v": "8"},
+    )
+    db.session.commit()
+    stricter = make_patient()
+    complete_packet(therapist, stricter, answers_by_step=surgery)
+    assert finding(stricter, "recent_surgery").kind == "local"
+    assert "less than 8 weeks" in finding(stricter, "recent_surgery").advice

@@ -65,7 +65,7 @@ def test_admin_loads_a_pack_and_forms_use_its_wording(signed_in, app):
     response = upload(admin, "odi", placeholder_pack("odi", version="clinic-test-7"))
     assert response.status_code == 302, response.text[:2000]
     row = db.session.scalars(select(IntakeWordingPack)).one()
-    assert row.active and row.pack_version == "clinic-test-7" and row.instrument_id == "odi"
+    assert row.active and row.pack_version == "2.1a+clinic-test-7" and row.instrument_id == "odi"
 
     client, _user = signed_in("therapist")
     patient = make_patient()
@@ -78,11 +78,11 @@ def test_admin_loads_a_pack_and_forms_use_its_wording(signed_in, app):
     odi = db.session.scalars(
         select(IntakeResponse).where(IntakeResponse.instrument_id == "odi")
     ).first()
-    assert odi.wording_pack_version == "clinic-test-7"
+    assert odi.wording_pack_version == "2.1a+clinic-test-7"
     exported = client.get(f"/intake/patients/{patient.id}/responses/{odi.id}/fhir.json")
     items = exported.get_json(force=True)["item"]
     assert items[0]["text"] == "Made-up wording for odi.1"
-    assert "clinic-test-7" in exported.text
+    assert "2.1a+clinic-test-7" in exported.text
 
 
 def test_pack_with_unknown_link_ids_is_refused_with_the_list(signed_in):
@@ -218,3 +218,25 @@ def test_bad_review_input_is_refused_with_messages(signed_in):
         response = therapist.post_form(url, data)
         assert response.status_code == 422, data
     assert finding.reviews == []
+
+
+def test_pack_for_another_version_or_with_unworded_options_is_refused_with_every_problem(
+    signed_in, app
+):
+    admin, _admin = signed_in("admin")
+    odi = json.loads(placeholder_pack("odi"))
+    odi["version"] = "1.0+old-paper-form"
+    del odi["item"][0]["answerOption"][2]["valueCoding"]["display"]  # an ODI statement
+    refused = upload(admin, "odi", json.dumps(odi).encode())
+    assert refused.status_code == 422
+    text = refused.text.replace("&#39;", "'")
+    assert "does not match ODI version 2.1a" in text
+    assert "linkId 'odi.1': answer options 2 have no text" in text
+    sbst = json.loads(placeholder_pack("sbst"))
+    for entry in sbst["item"]:
+        if entry["linkId"] == "sbst.9":
+            del entry["answerOption"]  # item 9's five answers shown as bare codes
+    refused = upload(admin, "sbst", json.dumps(sbst).encode())
+    assert refused.status_code == 422
+    assert "linkId 'sbst.9': the answer options have no text" in refused.text.replace("&#39;", "'")
+    assert db.session.scalars(select(IntakeWordingPack)).all() == []

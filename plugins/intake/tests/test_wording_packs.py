@@ -41,8 +41,8 @@ def problems(instrument_id, data_or_bytes) -> list[str]:
 def test_a_complete_pack_is_accepted(instrument_id):
     pack = parse_pack(instrument_id, placeholder_pack(instrument_id, version="v7"))
     assert isinstance(pack, WordingPack)
-    assert pack.instrument_id == instrument_id and pack.version == "v7"
     defn = get(instrument_id)
+    assert pack.instrument_id == instrument_id and pack.version == f"{defn.version}+v7"
     assert all(pack.item_text(i) for i in defn.item_ids)
 
 
@@ -197,7 +197,7 @@ def test_not_bytes_is_refused():
 
 def test_byte_order_mark_is_tolerated():
     pack = parse_pack("peg", b"\xef\xbb\xbf" + placeholder_pack("peg"))
-    assert pack.version == "test-1"
+    assert pack.version == "1.0+test-1"
 
 
 def test_title_defaults_to_the_instrument_title_and_must_be_a_string():
