@@ -43,6 +43,7 @@ def build_app(test_config: dict | None = None) -> Flask:
     from clinic.patients import models as _patient_models  # noqa: F401
     from clinic.settings import Setting  # noqa: F401
 
+    security.trust_proxies(app)
     db.init_app(app)
     database.init_app(app)
     login_manager.init_app(app)
@@ -163,9 +164,9 @@ def _error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        from clinic.audit.service import record_and_commit
+        from clinic.audit.refusals import record_refusal_and_commit
 
-        record_and_commit(
+        record_refusal_and_commit(
             "access.denied", outcome="denied", detail={"reason": "csrf", "path": request.path}
         )
         return render_template(

@@ -101,7 +101,7 @@ def from_environment(instance_path: Path) -> dict:
         "CLINIC_SESSION_MAX_HOURS": _env_int("CLINIC_SESSION_MAX_HOURS", 12),
         # Anonymous refusals: the first few per address and hour are logged one by one,
         # then only milestones (every attempt is still counted).
-        "CLINIC_REFUSALS_LOGGED_PER_ADDRESS": _env_int("CLINIC_REFUSALS_LOGGED_PER_ADDRESS", 5),
+        "CLINIC_REFUSALS_LOGGED_PER_ADDRESS": _env_int("CLINIC_REFUSALS_LOGGED_PER_ADDRESS", 10),
         "CLINIC_REFUSALS_LOGGED_PER_HOUR": _env_int("CLINIC_REFUSALS_LOGGED_PER_HOUR", 100),
         "CLINIC_AUDIT_CHECKPOINT_FILE": os.environ.get("CLINIC_AUDIT_CHECKPOINT_FILE", "").strip()
         or str(instance_path / "audit_checkpoints.log"),

@@ -16,7 +16,7 @@ from flask import current_app, make_response, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from clinic.api import ClinicForm, Patient, db, public, record_and_commit
+from clinic.api import ClinicForm, Patient, db, public, record_refusal_and_commit
 from plugins.intake import runner, services
 from plugins.intake.models import IntakeRun, utcnow
 from plugins.intake.views import bp
@@ -61,7 +61,7 @@ def _device_nonce(run: IntakeRun) -> str | None:
 
 
 def _refuse(reason: str, run: IntakeRun | None, patient_id: int | None = None):
-    record_and_commit(
+    record_refusal_and_commit(
         "intake.tablet_refused",
         patient_id=run.patient_id if run is not None else patient_id,
         object_type="intake_run" if run is not None else "",
@@ -178,7 +178,7 @@ def tablet_code():
             or run.expires_at is None
             or run.expires_at < utcnow()
         ):
-            record_and_commit(
+            record_refusal_and_commit(
                 "intake.tablet_refused",
                 patient_id=run.patient_id if run else None,
                 outcome="denied",

@@ -20,6 +20,7 @@ from clinic.api import (
     take_draft,
     user_can,
     utcnow,
+    verify_staff_password,
 )
 from plugins.treatment import notes as note_logic
 from plugins.treatment import services
@@ -443,10 +444,8 @@ def note_sign(patient_id: int, note_id: int):
         return _render_view(note, status=400, sign_form=form)
     if not note_logic.current_user_is_author(note):
         return _sign_refused(note, "Only the therapist who wrote this note can sign it.", form, 403)
-    if not current_user.check_password(form.password.data):
-        return _sign_refused(
-            note, "That password is not right. The note was not signed.", form, 400
-        )
+    if not (check := verify_staff_password(current_user, form.password.data, "note signing")):
+        return _sign_refused(note, f"{check.message} The note was not signed.", form, 400)
     if note.draft_form:
         return _sign_refused(
             note, "There are changes that are not saved yet. Save the note, then sign.", form, 409
