@@ -8,9 +8,11 @@ from pathlib import Path
 from flask import Flask, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from clinic import __version__, config, database, security
 from clinic.extensions import csrf, db, login_manager, migrate
+from clinic.pdf import PdfError, PdfTimeout
 from clinic.plugins import PluginRegistry, load_plugins
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +62,8 @@ def build_app(test_config: dict | None = None) -> Flask:
     from clinic.auth.views import bp as auth_bp
     from clinic.patients.views import bp as patients_bp
 
+    # Before any route exists: every <int:...> in a URL is bounded (see the converter).
+    app.url_map.converters["int"] = DatabaseIntConverter
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(patients_bp, url_prefix="/patients")
     app.register_blueprint(admin_bp, url_prefix="/admin")
@@ -97,6 +101,18 @@ def build_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:...>`` limited to what an id column holds on every engine (PostgreSQL int4).
+
+    A larger number can name no row; without the bound it reached the database and
+    failed there (a 500) instead of being "not found".
+    """
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def _core_routes(app: Flask) -> None:
     from clinic.permissions import public
 
@@ -114,7 +130,17 @@ def _core_routes(app: Flask) -> None:
     @app.route("/healthz")
     @public
     def healthz():
-        return {"status": "ok", "version": __version__}
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            db.session.execute(text("SELECT 1"))
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.rollback()
+            body = {"status": "unavailable", "database": "unreachable", "version": __version__}
+            return body, 503
+        return {"status": "ok", "database": "ok", "version": __version__}
 
 
 def _template_helpers(app: Flask, registry: PluginRegistry) -> None:
@@ -175,6 +201,23 @@ def _error_pages(app: Flask) -> None:
             title="This form has expired",
             message="Go back, reload the page and submit again.",
         ), 400
+
+    @app.errorhandler(PdfError)
+    def pdf_error(error):
+        db.session.rollback()
+        timed_out = isinstance(error, PdfTimeout)
+        return render_template(
+            "errors/error.html",
+            code=503,
+            title="The document could not be produced",
+            message=(
+                "It took too long to prepare. Try again in a moment; if it keeps happening, "
+                "tell your administrator."
+                if timed_out
+                else "It was too large or could not be laid out. Nothing was changed; "
+                "tell your administrator if it happens again."
+            ),
+        ), 503
 
     @app.errorhandler(500)
     def server_error(_error):

@@ -83,6 +83,8 @@ def from_environment(instance_path: Path) -> dict:
         "CLINIC_SAFE_MODE": _env_bool("CLINIC_SAFE_MODE", False),
         "CLINIC_IDLE_TIMEOUT_MINUTES": _env_int("CLINIC_IDLE_TIMEOUT_MINUTES", 15),
         "CLINIC_PDF_TIMEOUT_SECONDS": _env_int("CLINIC_PDF_TIMEOUT_SECONDS", 30),
+        # How much memory one PDF render may add to its (forked) worker process.
+        "CLINIC_PDF_MEMORY_MB": _env_int("CLINIC_PDF_MEMORY_MB", 1024),
         "CLINIC_LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int(
             "CLINIC_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5
         ),

@@ -87,6 +87,8 @@ def _check(patient_id: int, token: str, *, claim: bool = False) -> tuple[IntakeR
         raise TabletRefused("unknown token")
     if run.patient_id != patient_id:
         raise TabletRefused("token is for another patient", run)
+    if db.session.get(Patient, patient_id).archived_at is not None:
+        raise TabletRefused("patient archived", run)
     if run.status != "open":
         raise TabletRefused(f"packet is {run.status}", run)
     if run.expires_at is None or run.expires_at < utcnow():
