@@ -8,9 +8,11 @@ from pathlib import Path
 from flask import Flask, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from clinic import __version__, config, database, security
 from clinic.extensions import csrf, db, login_manager, migrate
+from clinic.pdf import PdfError, PdfTimeout
 from clinic.plugins import PluginRegistry, load_plugins
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +45,7 @@ def build_app(test_config: dict | None = None) -> Flask:
     from clinic.patients import models as _patient_models  # noqa: F401
     from clinic.settings import Setting  # noqa: F401
 
+    security.trust_proxies(app)
     db.init_app(app)
     database.init_app(app)
     login_manager.init_app(app)
@@ -60,6 +63,8 @@ def build_app(test_config: dict | None = None) -> Flask:
     from clinic.home import bp as home_bp
     from clinic.patients.views import bp as patients_bp
 
+    # Before any route exists: every <int:...> in a URL is bounded (see the converter).
+    app.url_map.converters["int"] = DatabaseIntConverter
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(patients_bp, url_prefix="/patients")
     app.register_blueprint(admin_bp, url_prefix="/admin")
@@ -98,6 +103,18 @@ def build_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:...>`` limited to what an id column holds on every engine (PostgreSQL int4).
+
+    A larger number can name no row; without the bound it reached the database and
+    failed there (a 500) instead of being "not found".
+    """
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def _core_routes(app: Flask) -> None:
     from clinic.permissions import public
 
@@ -115,7 +132,17 @@ def _core_routes(app: Flask) -> None:
     @app.route("/healthz")
     @public
     def healthz():
-        return {"status": "ok", "version": __version__}
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            db.session.execute(text("SELECT 1"))
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.rollback()
+            body = {"status": "unavailable", "database": "unreachable", "version": __version__}
+            return body, 503
+        return {"status": "ok", "database": "ok", "version": __version__}
 
 
 def _template_helpers(app: Flask, registry: PluginRegistry) -> None:
@@ -171,9 +198,9 @@ def _error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        from clinic.audit.service import record_and_commit
+        from clinic.audit.refusals import record_refusal_and_commit
 
-        record_and_commit(
+        record_refusal_and_commit(
             "access.denied", outcome="denied", detail={"reason": "csrf", "path": request.path}
         )
         return render_template(
@@ -182,6 +209,23 @@ def _error_pages(app: Flask) -> None:
             title="This form has expired",
             message="Go back, reload the page and submit again.",
         ), 400
+
+    @app.errorhandler(PdfError)
+    def pdf_error(error):
+        db.session.rollback()
+        timed_out = isinstance(error, PdfTimeout)
+        return render_template(
+            "errors/error.html",
+            code=503,
+            title="The document could not be produced",
+            message=(
+                "It took too long to prepare. Try again in a moment; if it keeps happening, "
+                "tell your administrator."
+                if timed_out
+                else "It was too large or could not be laid out. Nothing was changed; "
+                "tell your administrator if it happens again."
+            ),
+        ), 503
 
     @app.errorhandler(500)
     def server_error(_error):

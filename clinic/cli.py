@@ -120,7 +120,11 @@ def init_app(app: Flask, registry) -> None:
     from flask_migrate.cli import db as db_group
 
     db_group.add_command(grant_runtime)  # flask --app wsgi db grant-runtime ROLE
+    from clinic.backup import backup_command, restore_command
     from clinic.demo import demo_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
     app.cli.add_command(demo_command)
     for command in registry.collect("cli_commands"):

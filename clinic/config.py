@@ -83,6 +83,8 @@ def from_environment(instance_path: Path) -> dict:
         "CLINIC_SAFE_MODE": _env_bool("CLINIC_SAFE_MODE", False),
         "CLINIC_IDLE_TIMEOUT_MINUTES": _env_int("CLINIC_IDLE_TIMEOUT_MINUTES", 15),
         "CLINIC_PDF_TIMEOUT_SECONDS": _env_int("CLINIC_PDF_TIMEOUT_SECONDS", 30),
+        # How much memory one PDF render may add to its (forked) worker process.
+        "CLINIC_PDF_MEMORY_MB": _env_int("CLINIC_PDF_MEMORY_MB", 1024),
         "CLINIC_LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int(
             "CLINIC_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5
         ),
@@ -101,7 +103,7 @@ def from_environment(instance_path: Path) -> dict:
         "CLINIC_SESSION_MAX_HOURS": _env_int("CLINIC_SESSION_MAX_HOURS", 12),
         # Anonymous refusals: the first few per address and hour are logged one by one,
         # then only milestones (every attempt is still counted).
-        "CLINIC_REFUSALS_LOGGED_PER_ADDRESS": _env_int("CLINIC_REFUSALS_LOGGED_PER_ADDRESS", 5),
+        "CLINIC_REFUSALS_LOGGED_PER_ADDRESS": _env_int("CLINIC_REFUSALS_LOGGED_PER_ADDRESS", 10),
         "CLINIC_REFUSALS_LOGGED_PER_HOUR": _env_int("CLINIC_REFUSALS_LOGGED_PER_HOUR", 100),
         "CLINIC_AUDIT_CHECKPOINT_FILE": os.environ.get("CLINIC_AUDIT_CHECKPOINT_FILE", "").strip()
         or str(instance_path / "audit_checkpoints.log"),

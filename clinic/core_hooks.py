@@ -32,6 +32,10 @@ def audit_event_types():
         AuditEventType("auth.logout", "Signed out"),
         AuditEventType("auth.timeout", "Session ended after the idle timeout"),
         AuditEventType("auth.password_change", "Changed own password"),
+        AuditEventType(
+            "auth.reauth_failed", "Password refused when re-entered (password change, signing)"
+        ),
+        AuditEventType("auth.unlock", "Unlocked a staff member's sign-in after failed attempts"),
         AuditEventType("auth.setup", "Created the first administrator"),
         AuditEventType("access.denied", "Tried to open something without permission"),
         AuditEventType("user.create", "Created a staff account"),

@@ -94,19 +94,44 @@ def html_to_pdf(html: str, roots: dict[str, Path]) -> bytes:
     return document.write_pdf(attachments=None)
 
 
-def _child(conn, html: str, roots: dict[str, Path]) -> None:
+def _limit_memory(extra_mb: int | None) -> None:
+    """Let this (child) process grow by at most ``extra_mb`` beyond its size now.
+
+    A hostile or runaway document then fails with MemoryError in the child instead of
+    pushing the server into swap.  The limit is relative because a forked child starts
+    with the parent's whole address space.
+    """
+    if not extra_mb:
+        return
+    import resource
+
+    with open("/proc/self/statm") as statm:
+        current = int(statm.read().split()[0]) * resource.getpagesize()
+    limit = current + extra_mb * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _child(conn, html: str, roots: dict[str, Path], memory_mb: int | None = None) -> None:
     try:
+        _limit_memory(memory_mb)
         conn.send(("ok", html_to_pdf(html, roots)))
+    except MemoryError:
+        conn.send(("error", "it needed more memory than a PDF may use"))
     except Exception as exc:  # noqa: BLE001 -- report any failure to the parent
         conn.send(("error", repr(exc)))
     finally:
         conn.close()
 
 
-def render_with_timeout(html: str, roots: dict[str, Path], timeout: float) -> bytes:
+def render_with_timeout(
+    html: str, roots: dict[str, Path], timeout: float, memory_mb: int | None = None
+) -> bytes:
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(child, html, roots), daemon=True)
+    process = ctx.Process(target=_child, args=(child, html, roots, memory_mb), daemon=True)
     process.start()
     child.close()
     try:
@@ -134,7 +159,10 @@ def render_pdf(template: str, **context) -> bytes:
     # render never holds a database lock (SQLite serialises writers) while it runs.
     db.session.commit()
     return render_with_timeout(
-        html, asset_roots(current_app), current_app.config["CLINIC_PDF_TIMEOUT_SECONDS"]
+        html,
+        asset_roots(current_app),
+        current_app.config["CLINIC_PDF_TIMEOUT_SECONDS"],
+        current_app.config.get("CLINIC_PDF_MEMORY_MB"),
     )
 
 

@@ -72,6 +72,7 @@ RULES = [
     RouteRule("admin.edit_user", "GET", **_ADMIN_PAGE),
     RouteRule("admin.edit_user", "POST", **_STAFF_ONLY),
     RouteRule("admin.toggle_active", "POST", **_STAFF_ONLY),
+    RouteRule("admin.unlock_user", "POST", **_STAFF_ONLY),
     RouteRule(
         "admin.reset_password",
         "POST",

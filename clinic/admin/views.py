@@ -25,6 +25,7 @@ from wtforms.validators import Length, Optional
 from clinic.audit.models import AuditEvent
 from clinic.audit.service import declared_event_types, record
 from clinic.auth.forms import NewUserForm, ResetPasswordForm, UserForm
+from clinic.auth.lockout import lock_end, unlock
 from clinic.auth.models import User
 from clinic.auth.service import create_user, username_taken
 from clinic.auth.sessions import revoke_sessions
@@ -104,7 +105,11 @@ def edit_user(user_id: int):
             flash("Saved.", "success")
             return redirect(url_for("admin.users"))
     return render_template(
-        "admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm(formdata=None)
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        reset_form=ResetPasswordForm(formdata=None),
+        locked_until=lock_end(user.username, None),
     )
 
 
@@ -122,6 +127,17 @@ def toggle_active(user_id: int):
     db.session.commit()
     flash(f"{user.display_name} is now {'active' if user.active else 'deactivated'}.", "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@require("admin.users")
+def unlock_user(user_id: int):
+    user = _user_or_404(user_id)
+    unlock(user)
+    record("auth.unlock", object_type="user", object_id=user.id)
+    db.session.commit()
+    flash(f"{user.display_name} can sign in again now.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])

@@ -13,14 +13,18 @@ Groups:
   ``Patient`` (for foreign keys and reading only), the append-only DDL helpers;
 * access: ``Permission``, the role names, ``require``/``public``/``signed_in``,
   ``user_can``;
-* audit: ``record``, ``record_and_commit``, ``AuditEvent`` (reading only);
+* audit: ``record``, ``record_and_commit``, ``AuditEvent`` (reading only), and for
+  refusals anyone on the internet can cause (bad codes and links) ``record_refusal``
+  and ``record_refusal_and_commit``, which count every attempt but log a bounded number;
 * patients: ``patient_or_404``, ``patient_record_or_404``;
 * plugin platform: ``PluginManifest``, ``hookimpl``/``hookspec``, ``collect`` (ask
   a hook), ``setting``, ``logger``, the contribution dataclasses;
 * output: ``render_pdf``, ``pdf_response``, ``PdfError``/``PdfTimeout``,
   ``line_chart_svg``, ``clinic_details``;
 * forms: ``ClinicForm``, ``choices``, ``take_draft``;
-* sessions: ``end_current_staff_session``;
+* sessions: ``end_current_staff_session``; ``verify_staff_password(user, password,
+  purpose)`` → ``PasswordCheck`` re-checks a password (e.g. to sign), rate-limited and
+  audited like sign-in;
 * time: ``utcnow``; anatomy: ``BODY_REGIONS``, ``REGIONS_BY_CODE``, ``region_label``;
 * coding: ``icd10`` (``lookup``, ``search``, ``validate_codes`` over the bundled
   ICD-10-CM file).
@@ -65,6 +69,7 @@ if TYPE_CHECKING:
         THERAPIST,
         AuditEvent,
         ClinicForm,
+        PasswordCheck,
         Patient,
         PdfError,
         PdfTimeout,
@@ -86,6 +91,8 @@ if TYPE_CHECKING:
         public,
         record,
         record_and_commit,
+        record_refusal,
+        record_refusal_and_commit,
         render_pdf,
         require,
         run_after_create,
@@ -93,6 +100,7 @@ if TYPE_CHECKING:
         signed_in,
         take_draft,
         user_can,
+        verify_staff_password,
     )
 
 _PURE = frozenset(pure_names)
@@ -119,6 +127,7 @@ __all__ = [
     "OutcomeMeasure",
     "Patient",
     "PatientAlert",
+    "PasswordCheck",
     "PdfError",
     "PdfTimeout",
     "Permission",
@@ -145,6 +154,8 @@ __all__ = [
     "public",
     "record",
     "record_and_commit",
+    "record_refusal",
+    "record_refusal_and_commit",
     "region_label",
     "render_pdf",
     "require",
@@ -154,6 +165,7 @@ __all__ = [
     "take_draft",
     "user_can",
     "utcnow",
+    "verify_staff_password",
 ]
 
 

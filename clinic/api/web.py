@@ -15,7 +15,9 @@ from flask_login import current_user
 from sqlalchemy import update
 
 from clinic.audit.models import AuditEvent
+from clinic.audit.refusals import record_refusal, record_refusal_and_commit
 from clinic.audit.service import record, record_and_commit
+from clinic.auth.lockout import PasswordCheck, verify_staff_password
 from clinic.auth.models import StaffSession, User, token_digest
 from clinic.charts import line_chart_svg
 from clinic.clock import utcnow
@@ -50,6 +52,7 @@ __all__ = [
     "ClinicForm",
     "Patient",
     "PdfError",
+    "PasswordCheck",
     "PdfTimeout",
     "Permission",
     "PluginManifest",
@@ -69,6 +72,8 @@ __all__ = [
     "public",
     "record",
     "record_and_commit",
+    "record_refusal",
+    "record_refusal_and_commit",
     "render_pdf",
     "require",
     "run_after_create",
@@ -76,6 +81,7 @@ __all__ = [
     "signed_in",
     "take_draft",
     "user_can",
+    "verify_staff_password",
 ]
 
 

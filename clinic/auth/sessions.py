@@ -28,6 +28,10 @@ def idle_limit() -> dt.timedelta:
     return dt.timedelta(minutes=current_app.config["CLINIC_IDLE_TIMEOUT_MINUTES"])
 
 
+def absolute_limit() -> dt.timedelta:
+    return dt.timedelta(hours=current_app.config["CLINIC_SESSION_MAX_HOURS"])
+
+
 def find_session(token: str | None) -> tuple[StaffSession | None, str]:
     """Return the session row and one of ``ok``, ``expired``, ``revoked``, ``unknown``."""
     if not token:
@@ -39,7 +43,9 @@ def find_session(token: str | None) -> tuple[StaffSession | None, str]:
         return None, "unknown"
     if row.revoked_at is not None or not row.user.active:
         return row, "revoked"
-    if utcnow() - row.last_seen > idle_limit():
+    now = utcnow()
+    # However active, a session ends after the absolute lifetime (a shift, by default).
+    if now - row.last_seen > idle_limit() or now - row.created_at > absolute_limit():
         return row, "expired"
     return row, "ok"
 

@@ -16,7 +16,7 @@ from flask import current_app, make_response, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from clinic.api import ClinicForm, Patient, db, logger, public, record_and_commit
+from clinic.api import ClinicForm, Patient, db, logger, public, record_refusal_and_commit
 from plugins.intake import runner, services
 from plugins.intake.models import IntakeRun, utcnow
 from plugins.intake.views import bp
@@ -64,7 +64,7 @@ def _device_nonce(run: IntakeRun) -> str | None:
 def _refuse(reason: str, run: IntakeRun | None, patient_id: int | None = None):
     # Ids only: the log is read by whoever runs the server, not only by clinical staff.
     log.warning("tablet request refused (%s), run %s", reason, run.id if run else "-")
-    record_and_commit(
+    record_refusal_and_commit(
         "intake.tablet_refused",
         patient_id=run.patient_id if run is not None else patient_id,
         object_type="intake_run" if run is not None else "",
@@ -90,6 +90,8 @@ def _check(patient_id: int, token: str, *, claim: bool = False) -> tuple[IntakeR
         raise TabletRefused("unknown token")
     if run.patient_id != patient_id:
         raise TabletRefused("token is for another patient", run)
+    if db.session.get(Patient, patient_id).archived_at is not None:
+        raise TabletRefused("patient archived", run)
     if run.status != "open":
         raise TabletRefused(f"packet is {run.status}", run)
     if run.expires_at is None or run.expires_at < utcnow():
@@ -182,7 +184,7 @@ def tablet_code():
             or run.expires_at is None
             or run.expires_at < utcnow()
         ):
-            record_and_commit(
+            record_refusal_and_commit(
                 "intake.tablet_refused",
                 patient_id=run.patient_id if run else None,
                 outcome="denied",

@@ -15,7 +15,7 @@ from flask import url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from clinic.api import Patient, icd10, record
+from clinic.api import Patient, icd10, record, verify_staff_password
 from plugins.treatment import notes as note_forms
 from plugins.treatment import services
 from plugins.treatment.domain.modalities import (
@@ -367,6 +367,10 @@ def sign_problems(note: Note, flags) -> list[str]:
     return problems
 
 
-def password_ok(user, password: str) -> bool:
-    """The signing password check, in one place so a stricter one can replace it."""
-    return bool(user.check_password(password))
+def password_check(user, password: str):
+    """The signing password check: the core's, rate-limited and audited like sign-in.
+
+    The result is falsy when the password is refused; its ``message`` says why (wrong
+    password, or too many wrong passwords for now).
+    """
+    return verify_staff_password(user, password, "note signing")

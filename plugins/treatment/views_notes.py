@@ -24,6 +24,7 @@ from clinic.api import (
     take_draft,
     user_can,
     utcnow,
+    verify_staff_password,
 )
 from plugins.treatment import assembly, services
 from plugins.treatment import notes as note_logic

@@ -75,10 +75,10 @@ def note_sign(patient_id: int, note_id: int):
             form,
             409,
         )
-    if not assembly.password_ok(current_user, form.password.data):
+    if not (check := assembly.password_check(current_user, form.password.data)):
         return _sign_refused(
             note,
-            "That password is not right. The note was not signed.",
+            f"{check.message} The note was not signed.",
             form,
             400,
             on_password=True,

@@ -1,0 +1,103 @@
+"""Backup while the clinic keeps working, restore into an empty database (issue 12, point 11)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from clinic import create_app
+from clinic.audit.service import record
+from clinic.extensions import db
+from clinic.testing import base_config, make_patient, make_user, test_database_url
+
+
+@pytest.fixture
+def empty_url(tmp_path):
+    base = test_database_url()
+    if not base:
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        return
+    url = make_url(base)
+    name = f"clinic_trust_restore_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _populate():
+    make_user("admin", username="keeper")
+    for n in range(5):
+        patient = make_patient(first_name=f"Kept{n}")
+        record("patient.view", patient_id=patient.id)
+    db.session.commit()
+
+
+def test_backup_during_writes_restores_into_an_empty_database(app, runner, tmp_path, empty_url):
+    _populate()
+    stop = threading.Event()
+
+    def keep_writing():
+        with app.app_context():
+            while not stop.is_set():
+                record("patient.search", detail={"during": "backup"})
+                db.session.commit()
+            db.session.remove()
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        result = runner.invoke(args=["backup", str(tmp_path / "nightly")])
+    finally:
+        stop.set()
+        writer.join(30)
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "nightly"
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    assert all(stat.S_IMODE(os.stat(f).st_mode) == 0o600 for f in folder.iterdir())
+    assert (folder / "audit_key").read_text().strip() == app.config["CLINIC_AUDIT_KEY"]
+
+    # A new machine: new instance folder (no key yet), new empty database.
+    fresh = create_app(base_config(empty_url, tmp_path / "new-instance"))
+    with fresh.app_context():
+        restored = fresh.test_cli_runner().invoke(args=["restore", str(folder)])
+        assert restored.exit_code == 0, restored.output
+        assert "row counts match" in restored.output
+        assert "Audit log intact" in restored.output
+        verify = fresh.test_cli_runner().invoke(args=["audit", "verify"])
+        assert verify.exit_code == 0, verify.output
+        names = db.session.execute(text("SELECT first_name FROM patients")).scalars().all()
+        assert sorted(names) == [f"Kept{n}" for n in range(5)]
+        db.session.remove()
+        db.engine.dispose()
+    # The original instance folder is as it was: restore wrote into its own.
+    os.environ["CLINIC_INSTANCE_PATH"] = str(tmp_path / "instance")
+
+
+def test_restore_refuses_a_database_that_is_not_empty(app, runner, tmp_path):
+    _populate()
+    assert runner.invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
+    before = db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
+    result = runner.invoke(args=["restore", str(tmp_path / "b")])
+    assert result.exit_code != 0 and "not empty" in result.output
+    db.session.rollback()
+    after = db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
+    assert after == before
+
+
+def test_backup_refuses_a_folder_that_is_not_empty(app, runner, tmp_path):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "something").write_text("x")
+    result = runner.invoke(args=["backup", str(tmp_path / "full")])
+    assert result.exit_code != 0 and "not empty" in result.output
