@@ -9,7 +9,7 @@ from flask import Flask, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from clinic import __version__, config, database, security
+from clinic import __version__, assets, config, database, security
 from clinic.extensions import csrf, db, login_manager, migrate
 from clinic.plugins import PluginRegistry, load_plugins
 
@@ -48,6 +48,7 @@ def build_app(test_config: dict | None = None) -> Flask:
     sessions.init_app(app)  # its before_request must precede CSRF's
     csrf.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
 
     registry = PluginRegistry()
     app.extensions["clinic"] = registry

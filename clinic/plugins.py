@@ -123,9 +123,7 @@ class PluginRegistry:
         key = (patient.id, getattr(user, "id", None))
         if key not in memo:
             alerts = self.visible(self.collect("patient_alerts", patient=patient), user)
-            memo[key] = sorted(
-                alerts, key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title)
-            )
+            memo[key] = sorted(alerts, key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title))
         return list(memo[key])
 
     def summary_facts(self, patient, user) -> list:
