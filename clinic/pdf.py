@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, current_app, render_template
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 ASSET_BASE = "https://assets.clinic.invalid/"
@@ -83,11 +84,27 @@ def asset_roots(app: Flask) -> dict[str, Path]:
     return roots
 
 
+_font_config: FontConfiguration | None = None
+
+
+def font_config() -> FontConfiguration:
+    """One font configuration per worker process, made before the first render.
+
+    Setting up fontconfig costs more than laying out a one-page document.  It is
+    made in the worker and inherited by each forked render child, which only reads
+    it (a child's changes die with the child), so no state passes between renders.
+    """
+    global _font_config
+    if _font_config is None:
+        _font_config = FontConfiguration()
+    return _font_config
+
+
 def html_to_pdf(html: str, roots: dict[str, Path]) -> bytes:
     """Render without any time limit (used inside the child process and by tests)."""
     document = HTML(
         string=html, base_url=ASSET_BASE + "core/", url_fetcher=AssetFetcher(roots)
-    ).render()
+    ).render(font_config=font_config())
     document.metadata.attachments = []
     for page in document.pages:
         page.links = [link for link in page.links if link[0] != "attachment"]
@@ -104,6 +121,7 @@ def _child(conn, html: str, roots: dict[str, Path]) -> None:
 
 
 def render_with_timeout(html: str, roots: dict[str, Path], timeout: float) -> bytes:
+    font_config()  # made here, before the fork, so every child inherits it
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(child, html, roots), daemon=True)
