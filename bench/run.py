@@ -217,10 +217,16 @@ class AdvisoryLockSampler:
         }
 
 
-def warm(server, reqs) -> None:
-    """One second of the same load, thrown away: every worker imports, compiles its
-    templates and fills its connection pool before anything is measured."""
-    load.wrk(server.url, reqs, connections=8, seconds=1, tag="warm")
+def warm(server, reqs, rounds: int = 3) -> None:
+    """A few of the same requests, one at a time and thrown away, so every worker has
+    imported, compiled its templates and filled its connection pool before anything
+    is measured (sequential, so no queue is left behind)."""
+    import urllib.request
+
+    for n in range(rounds * len(server.worker_pids())):
+        _method, path, cookie, _body = reqs[n % len(reqs)]
+        request = urllib.request.Request(server.url + path, headers={"Cookie": cookie})  # noqa: S310 -- loopback
+        urllib.request.urlopen(request, timeout=120).read()  # noqa: S310 -- loopback
 
 
 def two_servers(env: dict, chart_reqs: list, args, results: dict) -> dict:
