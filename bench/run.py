@@ -117,7 +117,7 @@ def measure_engine(name: str, url: str, meta: dict, args, results: dict) -> dict
                 server.url,
                 [("GET", "/patients/?q=" + _quote(q), desks[0][0], "")],
                 connections=8,
-                seconds=min(2.0, args.seconds),
+                seconds=min(1.0, args.seconds),
                 tag=f"{name}-search1",
             )["p99_ms"]
             for q in SEARCHES
