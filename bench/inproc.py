@@ -83,10 +83,16 @@ def statement_counts(app, cookie: str, small: dict, large: dict, user_id: int) -
         for named in (small, large):
             url = pages_for(named)[page]
             client.get(url)  # warm caches that legitimately persist (templates, settings)
-            with counting(engine) as statements:
-                response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-            counts.append(len(statements))
+            # Twice, keeping the smaller count: a session's last-seen time is written
+            # at most every 20 s, so it can land in one of two back-to-back requests
+            # but not in both, and it is not the page's own work.
+            measured = []
+            for _ in range(2):
+                with counting(engine) as statements:
+                    response = client.get(url)
+                assert response.status_code == 200, (url, response.status_code)
+                measured.append(len(statements))
+            counts.append(min(measured))
         rows.append({"page": page, "small": counts[0], "large": counts[1]})
     # Each chart panel on its own, rendered as the chart renders it.
     with app.test_request_context():

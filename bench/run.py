@@ -280,15 +280,28 @@ def submissions(app, server, staff, desks, args) -> dict:
         path = f"/intake/patients/{patient_id}/runs/{run_id}/submit"
         reqs.append(("POST", path, cookie, "csrf_token=" + _quote(csrf)))
     result = load.wrk(server.url, reqs, connections=16, seconds=args.seconds, tag="submit")
-    with app.app_context():
-        ids = [r for _p, r in runs]
-        stored = db.session.scalar(select(func.count(IntakeResponse.id))) - before
-        closed = db.session.scalar(
-            select(func.count(IntakeRun.id)).where(
-                IntakeRun.id.in_(ids), IntakeRun.status == "complete"
+    ids = [r for _p, r in runs]
+
+    def counts() -> tuple[int, int]:
+        with app.app_context():
+            stored = db.session.scalar(select(func.count(IntakeResponse.id))) - before
+            closed = db.session.scalar(
+                select(func.count(IntakeRun.id)).where(
+                    IntakeRun.id.in_(ids), IntakeRun.status == "complete"
+                )
             )
-        )
-        db.session.remove()
+            db.session.remove()
+        return stored, closed
+
+    # Another worker may still be finishing a request wrk gave up on: count until two
+    # readings a second apart agree.
+    stored, closed = counts()
+    for _ in range(30):
+        time.sleep(1)
+        again = counts()
+        if again == (stored, closed):
+            break
+        stored, closed = again
     # wrk stops counting at its deadline while the last requests may still complete,
     # so what is checked is that every closed packet stored exactly its three
     # responses (no partial write) and none that wrk saw succeed is missing.
