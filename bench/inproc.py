@@ -128,6 +128,7 @@ def pdf_overhead(app, cookie: str, paths: dict[str, str], base_url: str, repeat:
     import urllib.request
 
     from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
 
     import clinic.pdf as pdf
 
@@ -151,12 +152,15 @@ def pdf_overhead(app, cookie: str, paths: dict[str, str], base_url: str, repeat:
         html = captured[label]
         roots = pdf.asset_roots(app)
         fetcher = pdf.AssetFetcher(roots)
-        sheets = [CSS(url=href, url_fetcher=fetcher) for href in _LINK.findall(html)]
+        fonts = FontConfiguration()
+        sheets = [
+            CSS(url=href, url_fetcher=fetcher, font_config=fonts) for href in _LINK.findall(html)
+        ]
         bare_html = _LINK.sub("", html)
 
-        def bare(bare_html=bare_html, sheets=sheets, fetcher=fetcher):
+        def bare(bare_html=bare_html, sheets=sheets, fetcher=fetcher, fonts=fonts):
             HTML(string=bare_html, base_url=pdf.ASSET_BASE + "core/", url_fetcher=fetcher).render(
-                stylesheets=sheets
+                stylesheets=sheets, font_config=fonts
             ).write_pdf()
 
         def through_app(path=path):

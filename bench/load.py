@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,6 +186,7 @@ def wrk(
         text=True,
         check=True,
     ).stdout
+    drain(base_url)
     line = next(ln for ln in out.splitlines() if ln.startswith("BENCHJSON "))
     raw = json.loads(line.removeprefix("BENCHJSON "))
     seconds_run = raw["duration_us"] / 1e6
@@ -197,6 +199,22 @@ def wrk(
         "connections": connections,
         "seconds": round(seconds_run, 1),
     }
+
+
+def drain(base_url: str) -> None:
+    """Wait until the server has worked off what wrk left queued when it stopped.
+
+    Sync workers finish every request they accepted, even one whose client has gone;
+    without this, the next measurement would start behind the last one's queue.
+    """
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(base_url + "/healthz", timeout=60).read()  # noqa: S310 -- loopback
+            return
+        except urllib.error.HTTPError:
+            return  # answered (the ceiling has no /healthz): the queue is empty
+        except OSError:
+            time.sleep(0.5)
 
 
 def ceiling_app_path() -> str:

@@ -117,7 +117,7 @@ def measure_engine(name: str, url: str, meta: dict, args, results: dict) -> dict
                 server.url,
                 [("GET", "/patients/?q=" + _quote(q), desks[0][0], "")],
                 connections=8,
-                seconds=min(2.0, args.seconds),
+                seconds=min(1.0, args.seconds),
                 tag=f"{name}-search1",
             )["p99_ms"]
             for q in SEARCHES
@@ -147,9 +147,17 @@ def measure_engine(name: str, url: str, meta: dict, args, results: dict) -> dict
     server = load.start_server("wsgi:app", PORTS["app"], 4, env)
     try:
         warm(server, chart_reqs)
-        out["chart_4_workers"] = load.wrk(
-            server.url, chart_reqs, connections=16, seconds=args.seconds, tag=f"{name}-chart4"
-        )
+        sampler = AdvisoryLockSampler(url) if name == "postgresql" else None
+        if sampler:
+            sampler.__enter__()
+        try:
+            out["chart_4_workers"] = load.wrk(
+                server.url, chart_reqs, connections=16, seconds=args.seconds, tag=f"{name}-chart4"
+            )
+        finally:
+            if sampler:
+                sampler.__exit__()
+                out["audit_lock_4_workers"] = sampler.summary()
         out["chart_4_workers"]["ratio"] = ratio(
             out["chart_4_workers"]["rps"], results["ceiling"]["rps"]
         )
@@ -162,10 +170,63 @@ def measure_engine(name: str, url: str, meta: dict, args, results: dict) -> dict
     return out
 
 
-def warm(server, reqs) -> None:
-    """One second of the same load, thrown away: every worker imports, compiles its
-    templates and fills its connection pool before anything is measured."""
-    load.wrk(server.url, reqs, connections=8, seconds=1, tag="warm")
+class AdvisoryLockSampler:
+    """While load runs on PostgreSQL, sample how many app connections are queued on
+    the audit chain's advisory lock (the cost of chaining every audited view)."""
+
+    def __init__(self, url: str):
+        import threading
+
+        self.url = url
+        self.samples: list[tuple[int, int]] = []
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(self.url, poolclass=NullPool)
+        query = text(
+            "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'),"
+            " count(*) FILTER (WHERE state = 'active') FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        with engine.connect() as conn:
+            while not self.stop_event.wait(0.05):
+                waiting, active = conn.execute(query).one()
+                conn.commit()
+                self.samples.append((waiting, active))
+        engine.dispose()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.stop_event.set()
+        self.thread.join(10)
+
+    def summary(self) -> dict:
+        n = len(self.samples) or 1
+        return {
+            "samples": len(self.samples),
+            "avg_waiting_on_audit_lock": round(sum(w for w, _ in self.samples) / n, 2),
+            "avg_active_queries": round(sum(a for _, a in self.samples) / n, 2),
+            "share_of_time_someone_waits": round(sum(1 for w, _ in self.samples if w) / n, 2),
+        }
+
+
+def warm(server, reqs, rounds: int = 3) -> None:
+    """A few of the same requests, one at a time and thrown away, so every worker has
+    imported, compiled its templates and filled its connection pool before anything
+    is measured (sequential, so no queue is left behind)."""
+    import urllib.request
+
+    for n in range(rounds * len(server.worker_pids())):
+        _method, path, cookie, _body = reqs[n % len(reqs)]
+        request = urllib.request.Request(server.url + path, headers={"Cookie": cookie})  # noqa: S310 -- loopback
+        urllib.request.urlopen(request, timeout=120).read()  # noqa: S310 -- loopback
 
 
 def two_servers(env: dict, chart_reqs: list, args, results: dict) -> dict:
@@ -219,15 +280,28 @@ def submissions(app, server, staff, desks, args) -> dict:
         path = f"/intake/patients/{patient_id}/runs/{run_id}/submit"
         reqs.append(("POST", path, cookie, "csrf_token=" + _quote(csrf)))
     result = load.wrk(server.url, reqs, connections=16, seconds=args.seconds, tag="submit")
-    with app.app_context():
-        ids = [r for _p, r in runs]
-        stored = db.session.scalar(select(func.count(IntakeResponse.id))) - before
-        closed = db.session.scalar(
-            select(func.count(IntakeRun.id)).where(
-                IntakeRun.id.in_(ids), IntakeRun.status == "complete"
+    ids = [r for _p, r in runs]
+
+    def counts() -> tuple[int, int]:
+        with app.app_context():
+            stored = db.session.scalar(select(func.count(IntakeResponse.id))) - before
+            closed = db.session.scalar(
+                select(func.count(IntakeRun.id)).where(
+                    IntakeRun.id.in_(ids), IntakeRun.status == "complete"
+                )
             )
-        )
-        db.session.remove()
+            db.session.remove()
+        return stored, closed
+
+    # Another worker may still be finishing a request wrk gave up on: count until two
+    # readings a second apart agree.
+    stored, closed = counts()
+    for _ in range(30):
+        time.sleep(1)
+        again = counts()
+        if again == (stored, closed):
+            break
+        stored, closed = again
     # wrk stops counting at its deadline while the last requests may still complete,
     # so what is checked is that every closed packet stored exactly its three
     # responses (no partial write) and none that wrk saw succeed is missing.
@@ -263,7 +337,10 @@ def extra_modules() -> dict:
                 raise
             continue
         log(f"{name}: running bench/{name}.py")
-        found[name] = module.measure()
+        try:
+            found[name] = module.measure()
+        except Exception as exc:  # noqa: BLE001 -- one module's failure must not hide the rest
+            found[name] = {"error": repr(exc)}
     return found
 
 
@@ -367,6 +444,15 @@ def render_table(results: dict) -> str:
             f"{', '.join(f'{m:g}' for m in data['worker_peak_mb'])}   target < 200 "
             f"{_mark(peak < TARGETS['worker_mb'])}"
         )
+    for engine, data in results["engines"].items():
+        if "audit_lock_4_workers" in data:
+            lock = data["audit_lock_4_workers"]
+            lines.append(
+                f"{'audit chain advisory lock, chart 4 workers':<46} {engine:<10} "
+                f"{lock['avg_waiting_on_audit_lock']:g} of {lock['avg_active_queries']:g} "
+                f"active queries waiting on average; someone waits "
+                f"{lock['share_of_time_someone_waits']:.0%} of the time"
+            )
     lines.append("")
     lines.append(f"{'SQL statements per page':<46} {'5 sess.':>8} {'500 sess.':>10}")
     for r in results["statement_counts"]:

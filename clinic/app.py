@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
-from clinic import __version__, config, database, security
+from clinic import __version__, assets, config, database, security
 from clinic.extensions import csrf, db, login_manager, migrate
 from clinic.pdf import PdfError, PdfTimeout
 from clinic.plugins import PluginRegistry, load_plugins
@@ -54,6 +54,7 @@ def build_app(test_config: dict | None = None) -> Flask:
     sessions.init_app(app)  # its before_request must precede CSRF's
     csrf.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
 
     registry = PluginRegistry()
     app.extensions["clinic"] = registry

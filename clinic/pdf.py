@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, current_app, render_template
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 ASSET_BASE = "https://assets.clinic.invalid/"
@@ -83,11 +84,54 @@ def asset_roots(app: Flask) -> dict[str, Path]:
     return roots
 
 
+_font_config: FontConfiguration | None = None
+
+
+def font_config() -> FontConfiguration:
+    """One font configuration per worker process, made before the first render.
+
+    Setting up fontconfig costs more than laying out a one-page document.  It is
+    made in the worker and inherited by each forked render child, which only reads
+    it (a child's changes die with the child), so no state passes between renders.
+    """
+    global _font_config
+    if _font_config is None:
+        _font_config = FontConfiguration()
+    return _font_config
+
+
+_warmed = False
+
+
+_WARM_UP = (
+    '<!doctype html><html><head><link rel="stylesheet" href="pdf/print.css"></head><body>'
+    "<h1>Clinic</h1><h2>Patient</h2><p><strong>Name</strong> <em>note</em> <small>1</small></p>"
+    "<table><thead><tr><th>Date</th><th>Value</th></tr></thead>"
+    "<tbody><tr><td>2026-01-01</td><td>4</td></tr></tbody></table></body></html>"
+)
+
+
+def warm_renderer(roots: dict[str, Path]) -> None:
+    """Lay out one constant, data-free page in the worker, once.
+
+    Pango, HarfBuzz and WeasyPrint fill caches (fonts found, shaped glyphs, the
+    default style sheets) on first use.  Filled in the worker before it forks, every
+    render child starts with them warm instead of paying for them on every print: a
+    face sheet went from ~1.8 s to ~0.3 s through the app on a busy machine.
+    """
+    global _warmed
+    if not _warmed:
+        HTML(
+            string=_WARM_UP, base_url=ASSET_BASE + "core/", url_fetcher=AssetFetcher(roots)
+        ).render(font_config=font_config()).write_pdf()
+        _warmed = True
+
+
 def html_to_pdf(html: str, roots: dict[str, Path]) -> bytes:
     """Render without any time limit (used inside the child process and by tests)."""
     document = HTML(
         string=html, base_url=ASSET_BASE + "core/", url_fetcher=AssetFetcher(roots)
-    ).render()
+    ).render(font_config=font_config())
     document.metadata.attachments = []
     for page in document.pages:
         page.links = [link for link in page.links if link[0] != "attachment"]
@@ -129,6 +173,7 @@ def _child(conn, html: str, roots: dict[str, Path], memory_mb: int | None = None
 def render_with_timeout(
     html: str, roots: dict[str, Path], timeout: float, memory_mb: int | None = None
 ) -> bytes:
+    warm_renderer(roots)  # done here, before the fork, so every child inherits it
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(child, html, roots, memory_mb), daemon=True)

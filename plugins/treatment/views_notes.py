@@ -24,7 +24,6 @@ from clinic.api import (
     take_draft,
     user_can,
     utcnow,
-    verify_staff_password,
 )
 from plugins.treatment import assembly, services
 from plugins.treatment import notes as note_logic
