@@ -167,6 +167,11 @@ def handle_page(run, patient, number: int, flow: Flow):
             **flow.audit_kwargs,
         )
         db.session.refresh(run)
+        if page.step == PAIN_DIAGRAM:
+            # One bad number must not cost the patient every other mark on the page:
+            # keep the valid ratings and ask again only about the bad one.
+            services.save_page(run, page, {k: v for k, v in raw.items() if k not in errors})
+            db.session.commit()
         return render_page(run, patient, page, pages, flow, values=raw, errors=errors, status=422)
     services.audit(
         "intake.page_save",

@@ -41,6 +41,13 @@ def pain_fill(rating):
     return intensity_fill(rating)
 
 
+@bp.app_template_global("intake_silhouette")
+def silhouette():
+    from plugins.intake.painmap import SILHOUETTE
+
+    return SILHOUETTE
+
+
 MODES = [
     ("staff", "Enter a paper form myself"),
     ("handover", "Hand this device to the patient (signs me out here)"),

@@ -36,7 +36,7 @@ def unsigned_notes(user) -> list[WorklistItem]:
         .order_by(Note.created_at.desc())
         .limit(ROWS * 3)
     ).all()
-    notes = [n for n in notes if not n.entered_in_error][: ROWS * 2]
+    notes = [n for n in notes if not n.entered_in_error][:ROWS]
     patients = _patients(n.patient_id for n in notes)
     return [
         WorklistItem(
@@ -77,7 +77,7 @@ def plans_due(user, today: dt.date) -> list[WorklistItem]:
         if reasons:
             due.append((min(d for d, _ in reasons), plan, "; ".join(text for _, text in reasons)))
     due.sort(key=lambda row: row[0])
-    due = due[: ROWS * 2]
+    due = due[:ROWS]
     patients = _patients(plan.patient_id for _, plan, _ in due)
     return [
         WorklistItem(

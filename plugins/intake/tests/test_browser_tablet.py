@@ -54,7 +54,8 @@ def test_tablet_path_new_back_pain_patient(browser_page, live_server):
 
     # The tablet: only this packet, no navigation.
     expect(page.get_by_role("heading", name="Welcome, Robin")).to_be_visible()
-    assert page.locator("header").count() == 0
+    assert page.locator("nav").count() == 0
+    expect(page.locator(".tablet-brand")).to_have_text(live_server.app.config["CLINIC_NAME"])
     start_url = page.url
     page.get_by_role("button", name="Start", exact=True).click()
 
@@ -74,18 +75,24 @@ def test_tablet_path_new_back_pain_patient(browser_page, live_server):
     page.get_by_label("Date", exact=True).fill(dt.date.today().isoformat())
     save(page)
 
-    # Pain diagram: the keyboard can mark a region too (Enter on a focused region)...
+    # Pain diagram: Enter on a focused region opens the 0-10 choice; nothing is rated
+    # until a number is chosen (no silent default), and Escape leaves it unrated.
+    rater = page.get_by_role("group", name=re.compile("how much does it hurt"))
     page.locator("a[data-region=neck_l]").focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_label("Neck, left", exact=True)).to_have_value("5")
-    page.locator("a[data-region=neck_l]").focus()
-    page.keyboard.press("Enter")
+    expect(rater).to_be_visible()
     expect(page.get_by_label("Neck, left", exact=True)).to_have_value("")
-    # ...and a tap or click marks it; then rate the marked regions.
+    page.keyboard.press("Escape")
+    expect(rater).to_be_hidden()
+    expect(page.get_by_label("Neck, left", exact=True)).to_have_value("")
+    # ...a tap or click on the body, then a number.
     page.locator("a[data-region=lower_back_l]").click()
+    rater.get_by_role("button", name="7 out of 10", exact=True).click()
     page.locator("a[data-region=buttock_r]").click()
-    page.get_by_label("Lower back, left", exact=True).fill("7")
-    page.get_by_label("Buttock, right", exact=True).fill("4")
+    rater.get_by_role("button", name="4 out of 10", exact=True).click()
+    expect(page.get_by_label("Lower back, left", exact=True)).to_have_value("7")
+    expect(page.get_by_label("Buttock, right", exact=True)).to_have_value("4")
+    expect(page.locator("[data-number=lower_back_l]")).to_have_text("7")
     save(page)
 
     # NPRS.

@@ -198,6 +198,29 @@ def test_pain_diagram_page_works_without_scripts_every_region_has_a_labelled_inp
     assert "0 to 10" in refused.text
 
 
+def test_one_bad_pain_rating_keeps_every_other_mark_on_the_page(signed_in):
+    from clinic.api import db
+    from plugins.intake import services
+    from plugins.intake.models import IntakeRun
+
+    client, _user = signed_in("front-desk")
+    patient = make_patient()
+    run = start_staff_run(client, patient)
+    page = next(p for p in services.run_pages(db.session.get(IntakeRun, run.id)) if not p.items)
+    url = staff_page_url(patient, run)(page.number)
+    refused = client.post_form(
+        url, {"pain-neck_l": "12", "pain-lower_back_l": "6", "pain-calf_r": "3"}
+    )
+    assert refused.status_code == 422
+    # The bad value is shown back with its error; the good ones are kept and saved.
+    assert 'id="pain-neck_l" name="pain-neck_l" value="12"' in refused.text
+    db.session.expire_all()
+    saved = db.session.get(IntakeRun, run.id).answers()["pain_diagram"]
+    assert saved == {"lower_back_l": 6, "calf_r": 3}
+    again = client.get(url).text
+    assert 'name="pain-lower_back_l" value="6"' in again and 'name="pain-calf_r" value="3"' in again
+
+
 @pytest.mark.parametrize("junk", ["999", "-1", "<b>x</b>", "x" * 5000, "true", "2.5", " "])
 def test_junk_on_any_page_is_refused_or_stored_never_a_server_error(signed_in, junk):
     from plugins.intake import services
