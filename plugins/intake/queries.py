@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from clinic.api import db
-from plugins.intake.models import IntakeFinding, IntakeResponse, IntakeRun
+from plugins.intake.models import IntakeConsentRecord, IntakeFinding, IntakeResponse, IntakeRun
 from plugins.intake.packets import PAIN_DIAGRAM
 
 
@@ -59,3 +59,9 @@ def scored(patient_id: int) -> dict[str, list[IntakeResponse]]:
             continue
         grouped.setdefault(response.instrument_id, []).append(response)
     return grouped
+
+
+def consent_record(response_id: int) -> IntakeConsentRecord | None:
+    return db.session.scalars(
+        select(IntakeConsentRecord).where(IntakeConsentRecord.response_id == response_id)
+    ).first()

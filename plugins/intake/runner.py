@@ -13,7 +13,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from clinic.api import BODY_REGIONS, ClinicForm, db, record_and_commit, take_draft
+from clinic.api import BODY_REGIONS, ClinicForm, db, record_and_commit, take_draft, utcnow
 from plugins.intake import painmap, services
 from plugins.intake.instruments import get as get_definition
 from plugins.intake.instruments.engine import ResponseError
@@ -92,9 +92,19 @@ def visible_on_page(page: services.Page, answers: dict[str, Any]) -> list:
     return shown
 
 
+DRAWING_FIELD = "consent-drawing"
+
+
 def render_page(run, patient, page, pages, flow: Flow, *, values=None, errors=None, status=200):
     answers = stored_values(run, page)
     defn = None if page.step == PAIN_DIAGRAM else get_definition(page.step)
+    drawing = ""
+    if defn is not None and defn.kind == "consent":
+        values = dict(values if values is not None else answers)
+        # The patient signs today: the date is filled in, and can still be changed.
+        values.setdefault("consent.date", utcnow().date().isoformat())
+        drawing = request.form.get(DRAWING_FIELD, "") if request.method == "POST" else ""
+        drawing = drawing or services.drawing_of(run)
     pack = wording_for(page.step)
     return render_template(
         "intake/page.html",
@@ -121,6 +131,8 @@ def render_page(run, patient, page, pages, flow: Flow, *, values=None, errors=No
         pain_class=painmap.intensity_class,
         regions=BODY_REGIONS,
         consent_text=consent_text() if page.step == "consent" else "",
+        drawing=drawing,
+        drawing_field=DRAWING_FIELD,
     ), status
 
 
@@ -155,7 +167,9 @@ def handle_page(run, patient, number: int, flow: Flow):
     raw = read_page(page, request.form)
     try:
         services.save_page(run, page, raw)
-    except (ResponseError, painmap.PainDiagramError) as exc:
+        if page.step != PAIN_DIAGRAM and get_definition(page.step).kind == "consent":
+            services.keep_drawing(run, request.form.get(DRAWING_FIELD, "").strip())
+    except (ResponseError, painmap.PainDiagramError, services.DrawingError) as exc:
         errors = dict(getattr(exc, "errors", {}) or {"": str(exc)})
         record_and_commit(
             "intake.answer_refused",

@@ -4,6 +4,8 @@ safety findings.  Views call these; they never commit (the caller commits once).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import json
@@ -21,6 +23,7 @@ from plugins.intake.instruments import all_definitions
 from plugins.intake.instruments import get as get_definition
 from plugins.intake.instruments.engine import ResponseError, validate
 from plugins.intake.models import (
+    IntakeConsentRecord,
     IntakeFinding,
     IntakePacket,
     IntakeResponse,
@@ -212,6 +215,72 @@ def save_page(run: IntakeRun, page: Page, raw: dict[str, Any]) -> None:
         run.expires_at = utcnow() + token_lifetime()
 
 
+# The signature drawn with a finger travels as a PNG data URL from the consent page
+# and waits in the run's progress under this key until the packet is submitted.
+DRAWING_KEY = "_consent_drawing"
+DRAWING_PREFIX = "data:image/png;base64,"
+MAX_DRAWING_BYTES = 300_000
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class DrawingError(ValueError):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.errors = {"consent.signature": message}
+
+
+def decode_drawing(data_url: str) -> bytes:
+    """The PNG bytes of a drawn signature, or :class:`DrawingError`."""
+    if not data_url.startswith(DRAWING_PREFIX):
+        raise DrawingError("The drawn signature could not be read; please draw it again.")
+    encoded = data_url[len(DRAWING_PREFIX) :]
+    if len(encoded) > MAX_DRAWING_BYTES * 4 // 3 + 4:
+        raise DrawingError("The drawn signature is too large; clear it and draw it again.")
+    try:
+        png = base64.b64decode(encoded, validate=True)
+    except (ValueError, binascii.Error):
+        raise DrawingError("The drawn signature could not be read; please draw it again.") from None
+    if not png.startswith(PNG_MAGIC):
+        raise DrawingError("The drawn signature could not be read; please draw it again.")
+    return png
+
+
+def keep_drawing(run: IntakeRun, data_url: str) -> None:
+    """Keep (or, when ``data_url`` is empty, forget) the drawn signature of a run."""
+    progress = run.answers()
+    if data_url:
+        decode_drawing(data_url)
+        progress[DRAWING_KEY] = data_url
+    else:
+        progress.pop(DRAWING_KEY, None)
+    run.set_answers(progress)
+
+
+def drawing_of(run: IntakeRun) -> str:
+    return str(run.answers().get(DRAWING_KEY) or "")
+
+
+def add_consent_record(response: IntakeResponse, run: IntakeRun, answers: dict[str, Any]) -> None:
+    """Store the exact consent text agreed to, with the typed name and any drawing."""
+    defn = get_definition(response.instrument_id)
+    text = defn.description
+    drawing = drawing_of(run)
+    db.session.add(
+        IntakeConsentRecord(
+            response_id=response.id,
+            patient_id=response.patient_id,
+            consent_version=defn.version,
+            consent_text=text,
+            text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            typed_name=str(answers.get("consent.signature") or "").strip(),
+            signed_on=dt.date.fromisoformat(str(answers["consent.date"]))
+            if answers.get("consent.date")
+            else response.entered_at.date(),
+            signature_png=decode_drawing(drawing) if drawing else None,
+        )
+    )
+
+
 @dataclass
 class Submission:
     problems: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -302,6 +371,8 @@ def submit_run(run: IntakeRun, patient, *, entered_by_kind: str, user=None) -> S
         db.session.flush()
         if step == "history":
             add_findings(response, patient, answers, now.date())
+        elif step != PAIN_DIAGRAM and get_definition(step).kind == "consent":
+            add_consent_record(response, run, answers)
         submission.responses.append(response)
     run.status = "complete"
     run.finished_at = now

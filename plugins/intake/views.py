@@ -41,6 +41,13 @@ def pain_fill(rating):
     return intensity_fill(rating)
 
 
+@bp.app_template_filter("intake_b64")
+def b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
 @bp.app_template_global("intake_silhouette")
 def silhouette():
     from plugins.intake.painmap import SILHOUETTE

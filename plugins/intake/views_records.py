@@ -71,6 +71,7 @@ def response_detail(patient_id: int, response_id: int):
         ratings=answers if response.instrument_id == PAIN_DIAGRAM else None,
         shapes=painmap.shapes,
         intensity=painmap.intensity_class,
+        consent=queries.consent_record(response.id),
     )
 
 

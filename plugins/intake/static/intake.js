@@ -134,7 +134,65 @@
     });
   }
 
+  // -- signature drawn with a finger, a pen or the mouse -----------------------------
+  // The drawing is stored as a PNG beside the typed name; the typed name alone is a
+  // valid signature, so without this script the pad simply stays hidden.
+  function setupSignaturePad(pad) {
+    var canvas = pad.querySelector("[data-pad-canvas]");
+    var value = pad.querySelector("[data-pad-value]");
+    var context = canvas.getContext("2d");
+    var drawing = false;
+    var last = null;
+    pad.hidden = false;
+    context.lineWidth = 3;
+    context.lineCap = "round";
+    context.lineJoin = "round";
+    context.strokeStyle = "#1f2a30";
+    if (value.value) {
+      var saved = new Image();
+      saved.onload = function () { context.drawImage(saved, 0, 0); };
+      saved.src = value.value;
+    }
+    function point(event) {
+      var box = canvas.getBoundingClientRect();
+      return {
+        x: (event.clientX - box.left) * canvas.width / box.width,
+        y: (event.clientY - box.top) * canvas.height / box.height
+      };
+    }
+    canvas.addEventListener("pointerdown", function (event) {
+      event.preventDefault();
+      canvas.setPointerCapture(event.pointerId);
+      drawing = true;
+      last = point(event);
+      context.beginPath();
+      context.arc(last.x, last.y, 1.2, 0, Math.PI * 2);
+      context.fill();
+    });
+    canvas.addEventListener("pointermove", function (event) {
+      if (!drawing) { return; }
+      var next = point(event);
+      context.beginPath();
+      context.moveTo(last.x, last.y);
+      context.lineTo(next.x, next.y);
+      context.stroke();
+      last = next;
+    });
+    function finish() {
+      if (!drawing) { return; }
+      drawing = false;
+      value.value = canvas.toDataURL("image/png");
+    }
+    canvas.addEventListener("pointerup", finish);
+    canvas.addEventListener("pointercancel", finish);
+    pad.querySelector("[data-pad-clear]").addEventListener("click", function () {
+      context.clearRect(0, 0, canvas.width, canvas.height);
+      value.value = "";
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-signature-pad]"), setupSignaturePad);
     var forms = document.querySelectorAll("form");
     Array.prototype.forEach.call(forms, function (form) {
       if (!form.querySelector("[data-show-if]")) { return; }
