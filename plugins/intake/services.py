@@ -80,8 +80,51 @@ def packets(include_inactive: bool = False) -> list[Packet]:
     return [p for code, p in result.items() if include_inactive or code not in inactive]
 
 
+PAPER_PREFIX = "paper_"
+
+
+def paper_packets() -> list[Packet]:
+    """One single-questionnaire packet per licensed questionnaire, for staff to enter
+    answers from the clinic's own licensed paper form (never offered on a tablet)."""
+    return [
+        Packet(f"{PAPER_PREFIX}{d.id}", f"{d.title} (from your licensed paper form)", (d.id,))
+        for d in all_definitions().values()
+        if d.requires_wording_pack
+    ]
+
+
 def packet(code: str) -> Packet | None:
-    return next((p for p in packets() if p.code == code), None)
+    return next((p for p in packets() + paper_packets() if p.code == code), None)
+
+
+def unlicensed_steps(steps) -> list[str]:
+    """Steps whose licensed wording is not loaded.  A patient never sees their
+    placeholder forms: a tablet run leaves them out, staff enter them from paper."""
+    return [
+        s
+        for s in steps
+        if s != PAIN_DIAGRAM and get_definition(s).requires_wording_pack and active_pack(s) is None
+    ]
+
+
+def leave_out_unlicensed(run: IntakeRun) -> list[str]:
+    """Before a run goes to a tablet: drop the unlicensed steps nobody has answered yet.
+
+    Returns the steps left out, so the desk can be told why and what to do instead.
+    """
+    progress = run.answers()
+    left_out = [s for s in unlicensed_steps(run.step_ids) if s not in progress]
+    if left_out:
+        run.steps = json.dumps([s for s in run.step_ids if s not in left_out])
+    return left_out
+
+
+def left_out_on_tablet(run: IntakeRun) -> list[str]:
+    """Steps of the run's packet that the run no longer has (left out for the tablet)."""
+    chosen = packet(run.packet_code)
+    if chosen is None:
+        return []
+    return [s for s in chosen.steps if s not in run.step_ids]
 
 
 def step_title(step: str) -> str:

@@ -10,7 +10,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from clinic.api import db
 from clinic.testing import TEST_PASSWORD, make_patient, make_user
+from plugins.intake.models import IntakeWordingPack
+from plugins.intake.wording import placeholder_pack
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +44,20 @@ def test_tablet_path_new_back_pain_patient(browser_page, live_server):
     page = browser_page
     with live_server.app.app_context():
         make_user("front-desk", username="dana")
-        make_user("therapist", username="theo")
+        theo = make_user("therapist", username="theo")
+        # The clinic has loaded (invented) wording for the licensed questionnaires, so
+        # the tablet asks them; without it they are left out (test_unlicensed_on_tablet).
+        for instrument in ("odi", "sbst", "peg"):
+            db.session.add(
+                IntakeWordingPack(
+                    instrument_id=instrument,
+                    pack_version="clinic-test",
+                    json_text=placeholder_pack(instrument).decode(),
+                    uploaded_by_id=theo.id,
+                    active=True,
+                )
+            )
+        db.session.commit()
         patient = make_patient(first_name="Robin", last_name="Tablet")
         patient_id = patient.id
 
@@ -101,18 +117,18 @@ def test_tablet_path_new_back_pain_patient(browser_page, live_server):
 
     # ODI: third-worst statement in every section (3 of 5) -> 60 % "severe".
     for section in range(1, 11):
-        group(page, f"ODI section {section}:").locator("input[value='3']").check()
+        group(page, f"Made-up wording for odi.{section} ").locator("input[value='3']").check()
     save(page)
 
     # STarT Back: agree with every statement and "Extremely" -> high risk.
     for item in range(1, 9):
-        group(page, f"STarT Back item {item}:").get_by_label("Agree", exact=True).check()
-    group(page, "STarT Back item 9:").get_by_label("Extremely").check()
+        group(page, f"Made-up wording for sbst.{item}").locator("input[value='1']").check()
+    group(page, "Made-up wording for sbst.9").locator("input[value='4']").check()
     save(page)
 
     # PEG.
     for item in range(1, 4):
-        group(page, f"PEG item {item}:").locator("input[value='5']").check()
+        group(page, f"Made-up wording for peg.{item}").locator("input[value='5']").check()
     save(page)
 
     # Review, then submit.
