@@ -187,14 +187,19 @@ def handle_page(run, patient, number: int, flow: Flow):
             services.save_page(run, page, {k: v for k, v in raw.items() if k not in errors})
             db.session.commit()
         return render_page(run, patient, page, pages, flow, values=raw, errors=errors, status=422)
+    going_back = request.form.get("go") == "back" and number > 0
+    gaps = {} if going_back else services.page_gaps(run, page)
     services.audit(
         "intake.page_save",
         run,
-        detail={"step": page.step, "page": number},
+        detail={"step": page.step, "page": number, "unanswered": sorted(gaps)},
         **flow.audit_kwargs,
     )
     db.session.commit()
-    if request.form.get("go") == "back" and number > 0:
+    if gaps:
+        # Saved, but not finished: stay on this page and point at what is missing.
+        return render_page(run, patient, page, pages, flow, values=raw, errors=gaps, status=422)
+    if going_back:
         return redirect(flow.page_url(number - 1))
     if request.form.get("go") == "review" or number + 1 >= len(pages):
         return redirect(flow.review_url)
@@ -274,6 +279,17 @@ def item_label(step: str, item_id: str) -> str:
     return (pack.texts.get(item_id) if pack else None) or defn.item(item_id).label
 
 
+def problem_pages(run: IntakeRun):
+    """``(step, item id) -> page number`` where that answer is given (the step's first
+    page when the item is unknown), so each problem on the review page links to it."""
+    pages = services.run_pages(run)
+    by_item = {(p.step, item.id): p.number for p in pages for item in p.items}
+    first = {}
+    for p in pages:
+        first.setdefault(p.step, p.number)
+    return lambda step, item_id: by_item.get((step, item_id), first.get(step, 0))
+
+
 def handle_review(run, patient, flow: Flow, *, problems=None, status=200):
     if flow.audit_reads and not problems and status == 200:
         services.audit("intake.entry_view", run, detail={"page": "review"})
@@ -286,6 +302,7 @@ def handle_review(run, patient, flow: Flow, *, problems=None, status=200):
         patient=patient,
         rows=review_rows(run),
         problems=problems or {},
+        problem_page=problem_pages(run),
         step_title=services.step_title,
         item_label=item_label,
         form=PageForm(),

@@ -21,7 +21,7 @@ from clinic.api import setting as clinic_setting
 from plugins.intake import painmap
 from plugins.intake.instruments import all_definitions
 from plugins.intake.instruments import get as get_definition
-from plugins.intake.instruments.engine import ResponseError, validate
+from plugins.intake.instruments.engine import ResponseError, validate, visible_items
 from plugins.intake.models import (
     IntakeConsentRecord,
     IntakeFinding,
@@ -322,6 +322,27 @@ def add_consent_record(response: IntakeResponse, run: IntakeRun, answers: dict[s
             signature_png=decode_drawing(drawing) if drawing else None,
         )
     )
+
+
+def page_gaps(run: IntakeRun, page: Page) -> dict[str, str]:
+    """What must still be answered on this page before moving on (by item id).
+
+    Checked when the patient goes forward, so consent cannot be left for the end; the
+    answers given so far are kept either way.
+    """
+    if page.step == PAIN_DIAGRAM:
+        return {}
+    defn = get_definition(page.step)
+    answers = run.answers().get(page.step, {})
+    on_page = {item.id for item in page.items}
+    gaps = {
+        item.id: "Please answer this question."
+        for item in visible_items(defn, answers)
+        if item.id in on_page and item.required and answers.get(item.id) in (None, "", [])
+    }
+    if defn.kind == "consent":
+        gaps.update({k: v for k, v in consent_gaps(answers).items() if k in on_page})
+    return gaps
 
 
 @dataclass
