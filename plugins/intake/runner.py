@@ -14,7 +14,7 @@ from flask import flash, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from clinic.api import BODY_REGIONS, ClinicForm, db, record_and_commit, take_draft, utcnow
-from plugins.intake import painmap, services
+from plugins.intake import pacing, painmap, services
 from plugins.intake.instruments import get as get_definition
 from plugins.intake.instruments.engine import ResponseError
 from plugins.intake.models import IntakeRun
@@ -133,6 +133,7 @@ def render_page(run, patient, page, pages, flow: Flow, *, values=None, errors=No
         consent_text=consent_text() if page.step == "consent" else "",
         drawing=drawing,
         drawing_field=DRAWING_FIELD,
+        intro=pacing.page_intro(page.step, page.title),
     ), status
 
 

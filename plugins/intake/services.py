@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from clinic.api import db, record
 from clinic.api import setting as clinic_setting
-from plugins.intake import painmap
+from plugins.intake import pacing, painmap
 from plugins.intake.instruments import all_definitions
 from plugins.intake.instruments import get as get_definition
 from plugins.intake.instruments.engine import ResponseError, validate, visible_items
@@ -178,7 +178,7 @@ def run_pages(run: IntakeRun) -> list[Page]:
             pages.append(Page(len(pages), step, "Where does it hurt?"))
             continue
         defn = get_definition(step)
-        for title, items in defn.pages():
+        for title, items in pacing.ordered_pages(step, defn.pages()):
             pages.append(Page(len(pages), step, title or defn.title, tuple(items)))
     return pages
 
