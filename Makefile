@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export CLINIC_INSTANCE_PATH ?= $(CURDIR)/instance
 PYTEST_ARGS ?=
 
-.PHONY: run test demo lint format syscheck clean
+.PHONY: run test demo lint format syscheck clean screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 11))" 2>/dev/null || \
@@ -45,6 +45,10 @@ format: $(VENV)/.installed-test
 
 test: $(VENV)/.installed-test syscheck lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Regenerate docs/screens/ from a throwaway demo clinic, driven in the system Chromium.
+screenshots: $(VENV)/.installed-test syscheck
+	$(BIN)/python -m tests.browser.screens docs/screens
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

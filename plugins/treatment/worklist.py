@@ -43,7 +43,7 @@ def unsigned_notes(user) -> list[WorklistItem]:
             section="Your unsigned notes",
             section_order=20,
             title=patients[n.patient_id].display_name,
-            detail=f"Session on {n.session_date.isoformat()} is not signed"
+            detail=f"#{n.patient_id} · session on {n.session_date.isoformat()} is not signed"
             + (" (overdue)" if n.created_at <= cutoff else ""),
             permission="treatment.notes.write",
             link_endpoint="treatment.note_view",
@@ -84,7 +84,7 @@ def plans_due(user, today: dt.date) -> list[WorklistItem]:
             section="Re-evaluations and plans ending",
             section_order=25,
             title=patients[plan.patient_id].display_name,
-            detail=text,
+            detail=f"#{plan.patient_id} · {text}",
             permission="treatment.plans.view",
             link_endpoint="treatment.plan_view",
             link_values={"patient_id": plan.patient_id, "plan_id": plan.id},

@@ -98,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="clinic-screens-") as tmp:
         env, passwords = build_demo(Path(tmp))
+        # The in-process app must see only the demo clinic's settings.
+        for key in [k for k in os.environ if k.startswith("CLINIC_") and k not in env]:
+            del os.environ[key]
         os.environ.update({k: v for k, v in env.items() if k.startswith("CLINIC_")})
         from clinic import create_app
 
