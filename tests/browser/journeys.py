@@ -24,7 +24,7 @@ def sign_in(page: Page, username: str, password: str) -> None:
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Today")).to_be_visible()
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
 
 def sign_out(page: Page) -> None:
@@ -80,11 +80,38 @@ def patient_answers_history_quietly(tablet: Page, shoot: Shoot) -> None:
         save(tablet)
 
 
-def patient_signs_consent(tablet: Page, shoot: Shoot, full_name: str) -> None:
+def patient_signs_consent(tablet: Page, shoot: Shoot, full_name: str, draw: bool = True) -> None:
+    """Agree, type the name and (optionally) sign with a finger; the date is prefilled."""
+    expect(tablet.get_by_label("Date", exact=True)).not_to_have_value("")
     tablet.get_by_label(re.compile(r"^I have read the consent text above")).check()
     tablet.get_by_label("Type your full name to sign").fill(full_name)
+    if draw:
+        pad = tablet.get_by_role("img", name=re.compile("sign with your finger"))
+        pad.scroll_into_view_if_needed()
+        box = pad.bounding_box()
+        tablet.mouse.move(box["x"] + 30, box["y"] + box["height"] * 0.6)
+        tablet.mouse.down()
+        for step in range(1, 13):
+            tablet.mouse.move(
+                box["x"] + 30 + step * 22, box["y"] + box["height"] * (0.6 - 0.3 * (step % 2))
+            )
+        tablet.mouse.up()
     shoot(tablet, "tablet-consent")
     save(tablet)
+
+
+def patient_finishes(tablet: Page, shoot: Shoot) -> None:
+    """Answer what is left (pain now: 6), review and submit."""
+    while not tablet.get_by_role("heading", name="Check your answers").count():
+        for group in tablet.get_by_role("group").all():
+            six = group.locator("input[type=radio][value='6']")
+            if six.count() == 1 and not group.locator("input:checked").count():
+                six.check()
+        answer_visible_no(tablet)
+        save(tablet)
+    shoot(tablet, "tablet-review")
+    tablet.get_by_role("button", name="Submit answers").click()
+    expect(tablet.get_by_role("heading", name=re.compile("^Thank you"))).to_be_visible()
 
 
 def patient_marks_pain(tablet: Page, shoot: Shoot, marks: dict[str, int]) -> None:
