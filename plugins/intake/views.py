@@ -48,6 +48,13 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+@bp.app_template_global("intake_shapes")
+def region_shapes(view):
+    from plugins.intake.painmap import shapes
+
+    return shapes(view)
+
+
 @bp.app_template_global("intake_silhouette")
 def silhouette():
     from plugins.intake.painmap import SILHOUETTE

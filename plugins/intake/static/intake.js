@@ -191,7 +191,36 @@
     });
   }
 
+  // -- "where on your body?" answered on the body ------------------------------------
+  // Each region toggles its tick box; the tick boxes (the real form) are then hidden.
+  function setupRegionChoice(question) {
+    question.classList.add("js");
+    var hint = question.querySelector(".region-hint");
+    if (hint) { hint.hidden = false; }
+    Array.prototype.forEach.call(question.querySelectorAll("a.region-toggle"), function (a) {
+      var box = document.getElementById(a.getAttribute("data-target"));
+      if (!box) { return; }
+      var shape = a.querySelector("rect.region");
+      a.setAttribute("role", "checkbox");
+      function paint() {
+        a.setAttribute("aria-checked", box.checked ? "true" : "false");
+        shape.setAttribute("fill", box.checked ? "#5aa99c" : "#e8eeec");
+        shape.classList.toggle("chosen", box.checked);
+      }
+      paint();
+      a.addEventListener("click", function (event) {
+        event.preventDefault();
+        box.checked = !box.checked;
+        paint();
+      });
+      a.addEventListener("keydown", function (event) {
+        if (event.key === " ") { event.preventDefault(); a.click(); }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll(".region-question"), setupRegionChoice);
     Array.prototype.forEach.call(document.querySelectorAll("[data-signature-pad]"), setupSignaturePad);
     var forms = document.querySelectorAll("form");
     Array.prototype.forEach.call(forms, function (form) {

@@ -40,3 +40,27 @@ def test_the_warning_signs_page_says_why_it_asks(signed_in):
     page = next(p for p in services.run_pages(run) if p.title == "Warning signs")
     html = client.get(staff_page_url(patient, run)(page.number)).text
     assert 'class="page-intro"' in html and "We ask everyone" in html
+
+
+def test_where_on_the_body_is_answered_on_the_body_and_still_works_as_tick_boxes(signed_in):
+    from clinic.api import BODY_REGIONS, db
+    from plugins.intake.models import IntakeRun
+    from plugins.intake.tests.helpers import default_answers, page_form
+
+    client, _ = signed_in("front-desk")
+    patient = make_patient()
+    run = start_staff_run(client, patient)
+    page = next(p for p in services.run_pages(run) if p.title == "Areas of your body")
+    question = next(item for item in page.items if item.id.endswith("_regions"))
+    url = staff_page_url(patient, run)(page.number)
+    data = page_form(page, default_answers("history"))
+    data[f"q-{question.show_if[0].replace('.', '__')}"] = "true"
+    data[f"q-{question.id.replace('.', '__')}"] = ["lower_back_l", "calf_r"]
+    assert client.post_form(url, data).status_code == 302
+    html = client.get(url).text
+    # One body region per tick box, each a link to its box; the chosen ones are drawn filled.
+    assert html.count('class="region-toggle"') >= len(BODY_REGIONS)
+    assert 'class="region chosen"' in html
+    db.session.expire_all()
+    saved = db.session.get(IntakeRun, run.id).answers()["history"][question.id]
+    assert sorted(saved) == ["calf_r", "lower_back_l"]
