@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 CONSTRAINTS := constraints.txt
 PIP_INSTALL := $(BIN)/pip install --quiet --constraint $(CONSTRAINTS)
 
-.PHONY: run test demo lint format syscheck clean lock bench
+.PHONY: run test demo lint format syscheck clean lock bench screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 11))" 2>/dev/null || \
@@ -72,6 +72,10 @@ bench: $(VENV)/.installed-bench syscheck
 	@command -v wrk >/dev/null || [ -x /usr/bin/wrk ] || \
 	  { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Regenerate docs/screens/ from a throwaway demo clinic, driven in the system Chromium.
+screenshots: $(VENV)/.installed-test syscheck
+	$(BIN)/python -m tests.browser.screens docs/screens
 
 clean:
 	rm -rf $(VENV) .lock-venv .pytest_cache .ruff_cache

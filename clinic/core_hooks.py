@@ -9,6 +9,7 @@ from clinic.hookspecs import hookimpl
 @hookimpl
 def nav_items():
     return [
+        NavItem("Today", "home.start", "patients.view", order=5),
         NavItem("Patients", "patients.search", "patients.view", order=10),
         NavItem("Staff", "admin.users", "admin.users", order=900),
         NavItem("Audit log", "admin.audit_log", "admin.audit", order=910),

@@ -42,7 +42,7 @@ def login():
     if not any_user_exists():
         return redirect(url_for("auth.setup"))
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")) or url_for("patients.search"))
+        return redirect(safe_next(request.args.get("next")) or url_for("home.start"))
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
@@ -60,7 +60,7 @@ def login():
         start_session(user)
         record("auth.login", user=user)
         db.session.commit()
-        return redirect(safe_next(request.args.get("next")) or url_for("patients.search"))
+        return redirect(safe_next(request.args.get("next")) or url_for("home.start"))
     return render_template("auth/login.html", form=form)
 
 
@@ -130,7 +130,7 @@ def change_password():
             flash(
                 "Password changed. You stay signed in here; other sessions were ended.", "success"
             )
-            return redirect(url_for("patients.search"))
+            return redirect(url_for("home.start"))
     return render_template("auth/password.html", form=form)
 
 

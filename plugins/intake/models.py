@@ -20,6 +20,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
 )
@@ -207,6 +208,35 @@ class IntakeWordingPack(db.Model):
     uploaded_by = relationship("User", foreign_keys=[uploaded_by_id])
 
 
+class IntakeConsentRecord(db.Model):
+    """What a patient agreed to: the exact consent text, the typed name, the date, and
+    the signature drawn with a finger when there was one (a PNG).
+
+    Kept beside the consent response so that a later change of the consent wording
+    never changes what this patient is shown to have agreed to.
+    """
+
+    __tablename__ = "intake_consent_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("intake_responses.id"), nullable=False, unique=True
+    )
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), nullable=False, index=True)
+    consent_version: Mapped[str] = mapped_column(String(40), nullable=False)
+    consent_text: Mapped[str] = mapped_column(Text, nullable=False)
+    text_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    typed_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    signed_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    response: Mapped[IntakeResponse] = relationship()
+
+
+CONSENT_TABLE = "intake_consent_records"
+
+
 # Submitted answers, the findings raised from them and the reviews recorded against
 # them are clinical records: the database refuses to change or delete them.
 APPEND_ONLY_TABLES = ("intake_responses", "intake_findings", "intake_finding_reviews")
@@ -224,3 +254,11 @@ def append_only_ddl() -> dict[str, dict[str, tuple[str, ...]]]:
 
 for _model in (IntakeResponse, IntakeFinding, IntakeFindingReview):
     run_after_create(_model.__table__, append_only_ddl()[_model.__tablename__])
+
+
+def consent_append_only_ddl() -> dict[str, tuple[str, ...]]:
+    """The consent record is append-only too (its own migration adds the triggers)."""
+    return table_append_only_ddl(CONSENT_TABLE, APPEND_ONLY_MESSAGE)
+
+
+run_after_create(IntakeConsentRecord.__table__, consent_append_only_ddl())

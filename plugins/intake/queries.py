@@ -5,7 +5,13 @@ from __future__ import annotations
 from sqlalchemy import exists, func, or_, select
 
 from clinic.api import db
-from plugins.intake.models import IntakeFinding, IntakeFindingReview, IntakeResponse, IntakeRun
+from plugins.intake.models import (
+    IntakeConsentRecord,
+    IntakeFinding,
+    IntakeFindingReview,
+    IntakeResponse,
+    IntakeRun,
+)
 from plugins.intake.packets import PAIN_DIAGRAM
 
 
@@ -107,3 +113,9 @@ def needs_review_count() -> int:
         )
         or 0
     )
+
+
+def consent_record(response_id: int) -> IntakeConsentRecord | None:
+    return db.session.scalars(
+        select(IntakeConsentRecord).where(IntakeConsentRecord.response_id == response_id)
+    ).first()

@@ -13,8 +13,8 @@ from typing import Any
 from flask import flash, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from clinic.api import BODY_REGIONS, ClinicForm, db, record_and_commit, take_draft
-from plugins.intake import painmap, services
+from clinic.api import BODY_REGIONS, ClinicForm, db, record_and_commit, take_draft, utcnow
+from plugins.intake import pacing, painmap, services
 from plugins.intake.instruments import get as get_definition
 from plugins.intake.instruments.engine import ResponseError
 from plugins.intake.models import IntakeRun
@@ -118,11 +118,21 @@ def tick_box_answers(page: services.Page, raw: dict[str, Any], none_apply: bool)
     }
 
 
+DRAWING_FIELD = "consent-drawing"
+
+
 def render_page(
     run, patient, page, pages, flow: Flow, *, values=None, errors=None, status=200, confirm=()
 ):
     answers = stored_values(run, page)
     defn = None if page.step == PAIN_DIAGRAM else get_definition(page.step)
+    drawing = ""
+    if defn is not None and defn.kind == "consent":
+        values = dict(values if values is not None else answers)
+        # The patient signs today: the date is filled in, and can still be changed.
+        values.setdefault("consent.date", utcnow().date().isoformat())
+        drawing = request.form.get(DRAWING_FIELD, "") if request.method == "POST" else ""
+        drawing = drawing or services.drawing_of(run)
     pack = wording_for(page.step)
     return render_template(
         "intake/page.html",
@@ -151,6 +161,9 @@ def render_page(
         consent_text=consent_text() if page.step == "consent" else "",
         confirm=list(confirm),
         none_apply=bool(defn and defn.tick_boxes and none_ticked(page, values or answers)),
+        drawing=drawing,
+        drawing_field=DRAWING_FIELD,
+        intro=pacing.page_intro(page.step, page.title),
     ), status
 
 
@@ -200,7 +213,9 @@ def handle_page(run, patient, number: int, flow: Flow):
                 # Shown back to the patient; nothing is saved until they confirm or change it.
                 return render_page(run, patient, page, pages, flow, values=raw, confirm=questions)
         services.save_page(run, page, raw)
-    except (ResponseError, painmap.PainDiagramError) as exc:
+        if page.step != PAIN_DIAGRAM and get_definition(page.step).kind == "consent":
+            services.keep_drawing(run, request.form.get(DRAWING_FIELD, "").strip())
+    except (ResponseError, painmap.PainDiagramError, services.DrawingError) as exc:
         errors = dict(getattr(exc, "errors", {}) or {"": str(exc)})
         record_and_commit(
             "intake.answer_refused",
@@ -212,15 +227,25 @@ def handle_page(run, patient, number: int, flow: Flow):
             **flow.audit_kwargs,
         )
         db.session.refresh(run)
+        if page.step == PAIN_DIAGRAM:
+            # One bad number must not cost the patient every other mark on the page:
+            # keep the valid ratings and ask again only about the bad one.
+            services.save_page(run, page, {k: v for k, v in raw.items() if k not in errors})
+            db.session.commit()
         return render_page(run, patient, page, pages, flow, values=raw, errors=errors, status=422)
+    going_back = request.form.get("go") == "back" and number > 0
+    gaps = {} if going_back else services.page_gaps(run, page)
     services.audit(
         "intake.page_save",
         run,
-        detail={"step": page.step, "page": number},
+        detail={"step": page.step, "page": number, "unanswered": sorted(gaps)},
         **flow.audit_kwargs,
     )
     db.session.commit()
-    if request.form.get("go") == "back" and number > 0:
+    if gaps:
+        # Saved, but not finished: stay on this page and point at what is missing.
+        return render_page(run, patient, page, pages, flow, values=raw, errors=gaps, status=422)
+    if going_back:
         return redirect(flow.page_url(number - 1))
     if request.form.get("go") == "review" or number + 1 >= len(pages):
         return redirect(flow.review_url)
@@ -300,6 +325,17 @@ def item_label(step: str, item_id: str) -> str:
     return (pack.texts.get(item_id) if pack else None) or defn.item(item_id).label
 
 
+def problem_pages(run: IntakeRun):
+    """``(step, item id) -> page number`` where that answer is given (the step's first
+    page when the item is unknown), so each problem on the review page links to it."""
+    pages = services.run_pages(run)
+    by_item = {(p.step, item.id): p.number for p in pages for item in p.items}
+    first = {}
+    for p in pages:
+        first.setdefault(p.step, p.number)
+    return lambda step, item_id: by_item.get((step, item_id), first.get(step, 0))
+
+
 def handle_review(run, patient, flow: Flow, *, problems=None, status=200):
     if flow.audit_reads and not problems and status == 200:
         services.audit("intake.entry_view", run, detail={"page": "review"})
@@ -312,6 +348,7 @@ def handle_review(run, patient, flow: Flow, *, problems=None, status=200):
         patient=patient,
         rows=review_rows(run),
         problems=problems or {},
+        problem_page=problem_pages(run),
         step_title=services.step_title,
         item_label=item_label,
         form=PageForm(),

@@ -4,6 +4,8 @@ safety findings.  Views call these; they never commit (the caller commits once).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import json
@@ -16,11 +18,12 @@ from sqlalchemy import select
 
 from clinic.api import db, record
 from clinic.api import setting as clinic_setting
-from plugins.intake import consistency, painmap
+from plugins.intake import consistency, pacing, painmap
 from plugins.intake.instruments import all_definitions
 from plugins.intake.instruments import get as get_definition
-from plugins.intake.instruments.engine import ResponseError, validate
+from plugins.intake.instruments.engine import ResponseError, validate, visible_items
 from plugins.intake.models import (
+    IntakeConsentRecord,
     IntakeFinding,
     IntakePacket,
     IntakeResponse,
@@ -77,8 +80,51 @@ def packets(include_inactive: bool = False) -> list[Packet]:
     return [p for code, p in result.items() if include_inactive or code not in inactive]
 
 
+PAPER_PREFIX = "paper_"
+
+
+def paper_packets() -> list[Packet]:
+    """One single-questionnaire packet per licensed questionnaire, for staff to enter
+    answers from the clinic's own licensed paper form (never offered on a tablet)."""
+    return [
+        Packet(f"{PAPER_PREFIX}{d.id}", f"{d.title} (from your licensed paper form)", (d.id,))
+        for d in all_definitions().values()
+        if d.requires_wording_pack
+    ]
+
+
 def packet(code: str) -> Packet | None:
-    return next((p for p in packets() if p.code == code), None)
+    return next((p for p in packets() + paper_packets() if p.code == code), None)
+
+
+def unlicensed_steps(steps) -> list[str]:
+    """Steps whose licensed wording is not loaded.  A patient never sees their
+    placeholder forms: a tablet run leaves them out, staff enter them from paper."""
+    return [
+        s
+        for s in steps
+        if s != PAIN_DIAGRAM and get_definition(s).requires_wording_pack and active_pack(s) is None
+    ]
+
+
+def leave_out_unlicensed(run: IntakeRun) -> list[str]:
+    """Before a run goes to a tablet: drop the unlicensed steps nobody has answered yet.
+
+    Returns the steps left out, so the desk can be told why and what to do instead.
+    """
+    progress = run.answers()
+    left_out = [s for s in unlicensed_steps(run.step_ids) if s not in progress]
+    if left_out:
+        run.steps = json.dumps([s for s in run.step_ids if s not in left_out])
+    return left_out
+
+
+def left_out_on_tablet(run: IntakeRun) -> list[str]:
+    """Steps of the run's packet that the run no longer has (left out for the tablet)."""
+    chosen = packet(run.packet_code)
+    if chosen is None:
+        return []
+    return [s for s in chosen.steps if s not in run.step_ids]
 
 
 def step_title(step: str) -> str:
@@ -132,7 +178,7 @@ def run_pages(run: IntakeRun) -> list[Page]:
             pages.append(Page(len(pages), step, "Where does it hurt?"))
             continue
         defn = get_definition(step)
-        for title, items in defn.pages():
+        for title, items in pacing.ordered_pages(step, defn.pages()):
             pages.append(Page(len(pages), step, title or defn.title, tuple(items)))
     return pages
 
@@ -222,6 +268,93 @@ def confirm_questions(run: IntakeRun, page: Page, raw: dict[str, Any]) -> list[s
     merged.update(raw)
     typed = validate(page.step, merged, version=run.version_map().get(page.step), partial=True)
     return consistency.questions(page.step, typed)
+
+
+# The signature drawn with a finger travels as a PNG data URL from the consent page
+# and waits in the run's progress under this key until the packet is submitted.
+DRAWING_KEY = "_consent_drawing"
+DRAWING_PREFIX = "data:image/png;base64,"
+MAX_DRAWING_BYTES = 300_000
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class DrawingError(ValueError):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.errors = {"consent.signature": message}
+
+
+def decode_drawing(data_url: str) -> bytes:
+    """The PNG bytes of a drawn signature, or :class:`DrawingError`."""
+    if not data_url.startswith(DRAWING_PREFIX):
+        raise DrawingError("The drawn signature could not be read; please draw it again.")
+    encoded = data_url[len(DRAWING_PREFIX) :]
+    if len(encoded) > MAX_DRAWING_BYTES * 4 // 3 + 4:
+        raise DrawingError("The drawn signature is too large; clear it and draw it again.")
+    try:
+        png = base64.b64decode(encoded, validate=True)
+    except (ValueError, binascii.Error):
+        raise DrawingError("The drawn signature could not be read; please draw it again.") from None
+    if not png.startswith(PNG_MAGIC):
+        raise DrawingError("The drawn signature could not be read; please draw it again.")
+    return png
+
+
+def keep_drawing(run: IntakeRun, data_url: str) -> None:
+    """Keep (or, when ``data_url`` is empty, forget) the drawn signature of a run."""
+    progress = run.answers()
+    if data_url:
+        decode_drawing(data_url)
+        progress[DRAWING_KEY] = data_url
+    else:
+        progress.pop(DRAWING_KEY, None)
+    run.set_answers(progress)
+
+
+def drawing_of(run: IntakeRun) -> str:
+    return str(run.answers().get(DRAWING_KEY) or "")
+
+
+def add_consent_record(response: IntakeResponse, run: IntakeRun, answers: dict[str, Any]) -> None:
+    """Store the exact consent text agreed to, with the typed name and any drawing."""
+    defn = get_definition(response.instrument_id)
+    text = defn.description
+    drawing = drawing_of(run)
+    db.session.add(
+        IntakeConsentRecord(
+            response_id=response.id,
+            patient_id=response.patient_id,
+            consent_version=defn.version,
+            consent_text=text,
+            text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            typed_name=str(answers.get("consent.signature") or "").strip(),
+            signed_on=dt.date.fromisoformat(str(answers["consent.date"]))
+            if answers.get("consent.date")
+            else response.entered_at.date(),
+            signature_png=decode_drawing(drawing) if drawing else None,
+        )
+    )
+
+
+def page_gaps(run: IntakeRun, page: Page) -> dict[str, str]:
+    """What must still be answered on this page before moving on (by item id).
+
+    Checked when the patient goes forward, so consent cannot be left for the end; the
+    answers given so far are kept either way.
+    """
+    if page.step == PAIN_DIAGRAM:
+        return {}
+    defn = get_definition(page.step)
+    answers = run.answers().get(page.step, {})
+    on_page = {item.id for item in page.items}
+    gaps = {
+        item.id: "Please answer this question."
+        for item in visible_items(defn, answers)
+        if item.id in on_page and item.required and answers.get(item.id) in (None, "", [])
+    }
+    if defn.kind == "consent":
+        gaps.update({k: v for k, v in consent_gaps(answers).items() if k in on_page})
+    return gaps
 
 
 @dataclass
@@ -323,6 +456,8 @@ def submit_run(run: IntakeRun, patient, *, entered_by_kind: str, user=None) -> S
         if step == "history":
             added = add_findings(response, patient, answers, now.date())
             submission.emergency = any(f.emergency for f in added)
+        elif step != PAIN_DIAGRAM and get_definition(step).kind == "consent":
+            add_consent_record(response, run, answers)
         submission.responses.append(response)
     run.status = "complete"
     run.finished_at = now

@@ -51,6 +51,27 @@ def pain_fill(rating):
     return intensity_fill(rating)
 
 
+@bp.app_template_filter("intake_b64")
+def b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
+@bp.app_template_global("intake_shapes")
+def region_shapes(view):
+    from plugins.intake.painmap import shapes
+
+    return shapes(view)
+
+
+@bp.app_template_global("intake_silhouette")
+def silhouette():
+    from plugins.intake.painmap import SILHOUETTE
+
+    return SILHOUETTE
+
+
 MODES = [
     ("staff", "Enter a paper form myself"),
     ("handover", "Hand this device to the patient (signs me out here)"),
@@ -69,7 +90,8 @@ def run_or_404(patient: Patient, run_id: int) -> IntakeRun:
 
 def start_form() -> StartForm:
     form = StartForm()
-    form.packet.choices = choices((p.code, p.title) for p in services.packets())
+    offered = services.packets() + services.paper_packets()
+    form.packet.choices = choices((p.code, p.title) for p in offered)
     return form
 
 
@@ -111,6 +133,7 @@ def patient_page(patient_id: int):
         responses=list(reversed(queries.responses(patient.id))),
         form=start_form(),
         step_title=services.step_title,
+        left_out=services.left_out_on_tablet,
     )
 
 
@@ -134,6 +157,7 @@ def start(patient_id: int):
             responses=list(reversed(queries.responses(patient.id))),
             form=form,
             step_title=services.step_title,
+            left_out=services.left_out_on_tablet,
         ), 422
     if patient.archived:
         record_and_commit(
@@ -146,10 +170,21 @@ def start(patient_id: int):
         return redirect(url_for("intake.patient_page", patient_id=patient.id))
     chosen = services.packet(form.packet.data)
     mode = form.mode.data
+    if chosen.code.startswith(services.PAPER_PREFIX) and mode != "staff":
+        record_and_commit(
+            "intake.start_refused",
+            patient_id=patient.id,
+            outcome="refused",
+            detail={"packet": chosen.code, "reason": "paper form on a tablet"},
+        )
+        flash("A paper form is entered by staff: choose “Enter a paper form myself”.", "error")
+        return redirect(url_for("intake.patient_page", patient_id=patient.id))
     run = services.start_run(
         patient, chosen, "staff" if mode == "staff" else "tablet", current_user
     )
     detail = {"packet": chosen.code, "mode": mode}
+    if mode != "staff":
+        detail["left_out"] = services.leave_out_unlicensed(run)
     if mode == "staff":
         services.audit("intake.run_start", run, detail=detail)
         db.session.commit()
@@ -194,6 +229,7 @@ def handover(patient_id: int, run_id: int):
         code=shown["code"] if shown else None,
         tablet_url=tablet_url,
         code_url=url_for("intake.tablet_code", _external=True),
+        left_out=[services.step_title(s) for s in services.left_out_on_tablet(run)],
     )
 
 
@@ -244,8 +280,9 @@ def rearm(patient_id: int, run_id: int):
     run.mode = "tablet"
     run.device_hash = None
     run.opened_at = None
+    left_out = services.leave_out_unlicensed(run)
     token, code = services.arm_tablet(run, with_code=True)
-    services.audit("intake.run_rearm", run)
+    services.audit("intake.run_rearm", run, detail={"left_out": left_out})
     db.session.commit()
     session["intake_handover"] = {"run": run.id, "token": token, "code": code}
     return redirect(url_for("intake.handover", patient_id=patient.id, run_id=run.id))

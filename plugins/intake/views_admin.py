@@ -8,8 +8,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField
 from sqlalchemy import select, update
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from clinic.api import ClinicForm, choices, db, logger, record, record_and_commit, require
 from plugins.intake import services
@@ -17,14 +17,30 @@ from plugins.intake.instruments import all_definitions
 from plugins.intake.models import IntakePacket, IntakeWordingPack, utcnow
 from plugins.intake.packets import PacketError, check_packet
 from plugins.intake.views import bp
-from plugins.intake.wording import MAX_PACK_BYTES, WordingPackError, parse_pack
+from plugins.intake.wording import (
+    MAX_PACK_BYTES,
+    WordingPackError,
+    parse_pack,
+    questionnaire_from_table,
+)
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
 
 log = logger("intake")
 
 
 class PackForm(ClinicForm):
     instrument = SelectField("Questionnaire", validators=[DataRequired()])
-    pack = FileField("Wording pack (FHIR R4 Questionnaire, JSON)")
+    pack = FileField("A file: FHIR R4 Questionnaire (.json) or a table (.csv)")
+    table = TextAreaField(
+        "Or paste the wording as a table",
+        validators=[Optional(), Length(max=MAX_PACK_BYTES)],
+        description="One line per text: the item id, a comma (or a tab), then the text.",
+    )
+    version = StringField(
+        "Version or date of your licensed text (for a table)",
+        validators=[Optional(), Length(max=64)],
+    )
     activate = BooleanField("Use this pack from now on", default=True)
 
 
@@ -56,6 +72,7 @@ def _packs_page(form, problems=(), status=200):
         packs=packs,
         problems=list(problems),
         definitions=all_definitions(),
+        licensed=[d for d in all_definitions().values() if d.requires_wording_pack],
         max_kb=MAX_PACK_BYTES // 1024,
     ), status
 
@@ -72,17 +89,26 @@ def upload_pack():
     form = pack_form()
     problems: list[str] = []
     raw = b""
+    table = None
     if not form.validate_on_submit():
         problems.append("Choose the questionnaire this pack is for.")
     else:
         upload = form.pack.data
-        if upload is None or not getattr(upload, "filename", ""):
-            problems.append("Choose a JSON file to upload.")
-        else:
+        if upload is not None and getattr(upload, "filename", ""):
             raw = upload.read(MAX_PACK_BYTES + 1)
+            if upload.filename.lower().endswith(TABLE_SUFFIXES):
+                table = raw.decode("utf-8-sig", errors="replace")
+        elif (form.table.data or "").strip():
+            table = form.table.data
+        else:
+            problems.append("Choose a JSON or CSV file, or paste the wording as a table.")
+        if table is not None and not (form.version.data or "").strip():
+            problems.append("Give the version or date of your licensed text for a table.")
     parsed = None
     if not problems:
         try:
+            if table is not None:
+                raw = questionnaire_from_table(form.instrument.data, table, form.version.data)
             parsed = parse_pack(form.instrument.data, raw)
         except WordingPackError as exc:
             problems.extend(exc.problems or [str(exc)])

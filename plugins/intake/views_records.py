@@ -9,7 +9,7 @@ import json
 from flask import Response, abort, render_template
 
 from clinic.api import db, pdf_response, record, require
-from plugins.intake import fhir, painmap, runner, services
+from plugins.intake import fhir, painmap, queries, runner, services
 from plugins.intake.instruments import UnknownInstrument
 from plugins.intake.instruments import get as get_definition
 from plugins.intake.models import IntakeResponse
@@ -68,6 +68,7 @@ def response_detail(patient_id: int, response_id: int):
         ratings=answers if response.instrument_id == PAIN_DIAGRAM else None,
         shapes=painmap.shapes,
         intensity=painmap.intensity_class,
+        consent=queries.consent_record(response.id),
     )
 
 

@@ -10,6 +10,8 @@ from ``answerOption.valueCoding.display`` (the code is the option value) and sto
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -241,3 +243,67 @@ def placeholder_pack(instrument_id: str, version: str = "test-1") -> bytes:
         "item": items,
     }
     return json.dumps(pack).encode("utf-8")
+
+
+MAX_TABLE_ROWS = 400
+
+
+def questionnaire_from_table(instrument_id: str, table: str, version: str) -> bytes:
+    """Turn a pasted table or CSV file into a FHIR Questionnaire pack (JSON bytes).
+
+    One row per text: ``item id,text`` for a question (``odi.1,…``) and
+    ``item id:answer value,text`` for one of its answers (``odi.1:0,…``); commas or tabs
+    separate the columns, an optional first row ``id,text`` is skipped.  The result
+    goes through :func:`parse_pack`, so a table is checked exactly like a FHIR pack.
+    """
+    try:
+        defn = get(instrument_id)
+    except UnknownInstrument as exc:
+        raise WordingPackError([str(exc)]) from None
+    if len(table.encode("utf-8")) > MAX_PACK_BYTES:
+        raise WordingPackError([f"The table is larger than {MAX_PACK_BYTES // 1024} KB."])
+    lines = [line for line in table.splitlines() if line.strip()]
+    if not lines:
+        raise WordingPackError(["The table is empty."])
+    # A spreadsheet pasted from the clipboard arrives tab-separated.
+    delimiter = "\t" if any("\t" in line for line in lines) else ","
+    problems: list[str] = []
+    items: dict[str, dict[str, Any]] = {}
+    options: dict[str, list[dict[str, Any]]] = {}
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    if rows and [c.strip().lower() for c in rows[0][:2]] == ["id", "text"]:
+        rows = rows[1:]
+    if len(rows) > MAX_TABLE_ROWS:
+        raise WordingPackError([f"The table has more than {MAX_TABLE_ROWS} rows."])
+    for number, row in enumerate(rows, start=1):
+        if len(row) < 2 or not row[0].strip():
+            problems.append(f"Row {number}: give the item id, then the text.")
+            continue
+        key = row[0].strip()
+        text = delimiter.join(row[1:]).strip()
+        item_id, _, value = key.partition(":")
+        if value:
+            options.setdefault(item_id, []).append(
+                {"valueCoding": {"code": value.strip(), "display": text}}
+            )
+        elif item_id in items:
+            problems.append(f"Row {number}: {item_id!r} appears more than once.")
+        else:
+            items[item_id] = {"linkId": item_id, "text": text}
+    for item_id, answer_options in options.items():
+        if item_id not in items:
+            problems.append(f"Answers are given for {item_id!r} but not its question text.")
+            continue
+        items[item_id]["answerOption"] = answer_options
+    if problems:
+        raise WordingPackError(problems)
+    questionnaire = {
+        "resourceType": "Questionnaire",
+        "status": "active",
+        "version": version.strip(),
+        "title": defn.title,
+        "item": list(items.values()),
+    }
+    raw = json.dumps(questionnaire, ensure_ascii=False).encode("utf-8")
+    parse_pack(instrument_id, raw)
+    return raw

@@ -46,7 +46,7 @@ def open_packets() -> list[WorklistItem]:
             section="Intake packets in progress",
             section_order=30,
             title=patients[run.patient_id].display_name,
-            detail=_run_state(run),
+            detail=f"#{run.patient_id} · {_run_state(run)}",
             permission="intake.enter",
             link_endpoint="intake.patient_page",
             link_values={"patient_id": run.patient_id},
@@ -72,7 +72,7 @@ def completed_today(today: dt.date) -> list[WorklistItem]:
             section="Intake packets completed today",
             section_order=40,
             title=patients[run.patient_id].display_name,
-            detail=f"{run.packet_title} finished",
+            detail=f"#{run.patient_id} · {run.packet_title} finished",
             permission="intake.view",
             link_endpoint="intake.patient_page",
             link_values={"patient_id": run.patient_id},
@@ -101,25 +101,34 @@ def unreviewed_alerts() -> list[WorklistItem]:
         .limit(ROWS * 5)
     ).all()
     latest = _latest_history_ids({f.patient_id for f, _at in candidates})
-    patients = _patients(latest)
-    rows = []
+    # One row per patient: several findings of one screen are one thing to review.
+    per_patient: dict[int, list] = {}
+    entered: dict[int, dt.datetime] = {}
     for finding, entered_at in candidates:
-        if latest.get(finding.patient_id) != finding.response_id:
-            continue
+        if latest.get(finding.patient_id) == finding.response_id:
+            per_patient.setdefault(finding.patient_id, []).append(finding)
+            entered[finding.patient_id] = entered_at
+    chosen = list(per_patient)[:ROWS]
+    patients = _patients(chosen)
+    rows = []
+    for patient_id in chosen:
+        findings = per_patient[patient_id]
+        emergency = any(f.emergency for f in findings)
+        titles = "; ".join(f.title + (" (emergency)" if f.emergency else "") for f in findings)
         rows.append(
             WorklistItem(
                 section="Safety alerts to review",
                 section_order=10,
-                title=patients[finding.patient_id].display_name,
-                detail=finding.title + (" (emergency)" if finding.emergency else ""),
+                title=patients[patient_id].display_name,
+                detail=f"#{patient_id} · {titles}",
                 permission="intake.alerts.review",
                 link_endpoint="intake.findings",
-                link_values={"patient_id": finding.patient_id},
-                level="emergency" if finding.emergency else "danger",
-                when=entered_at,
+                link_values={"patient_id": patient_id},
+                level="emergency" if emergency else "danger",
+                when=entered[patient_id],
             )
         )
-    return rows[: ROWS * 2]
+    return rows
 
 
 def _latest_history_ids(patient_ids: set[int]) -> dict[int, int]:

@@ -36,14 +36,14 @@ def unsigned_notes(user) -> list[WorklistItem]:
         .order_by(Note.created_at.desc())
         .limit(ROWS * 3)
     ).all()
-    notes = [n for n in notes if not n.entered_in_error][: ROWS * 2]
+    notes = [n for n in notes if not n.entered_in_error][:ROWS]
     patients = _patients(n.patient_id for n in notes)
     return [
         WorklistItem(
             section="Your unsigned notes",
             section_order=20,
             title=patients[n.patient_id].display_name,
-            detail=f"Session on {n.session_date.isoformat()} is not signed"
+            detail=f"#{n.patient_id} · session on {n.session_date.isoformat()} is not signed"
             + (" (overdue)" if n.created_at <= cutoff else ""),
             permission="treatment.notes.write",
             link_endpoint="treatment.note_view",
@@ -77,14 +77,14 @@ def plans_due(user, today: dt.date) -> list[WorklistItem]:
         if reasons:
             due.append((min(d for d, _ in reasons), plan, "; ".join(text for _, text in reasons)))
     due.sort(key=lambda row: row[0])
-    due = due[: ROWS * 2]
+    due = due[:ROWS]
     patients = _patients(plan.patient_id for _, plan, _ in due)
     return [
         WorklistItem(
             section="Re-evaluations and plans ending",
             section_order=25,
             title=patients[plan.patient_id].display_name,
-            detail=text,
+            detail=f"#{plan.patient_id} · {text}",
             permission="treatment.plans.view",
             link_endpoint="treatment.plan_view",
             link_values={"patient_id": plan.patient_id, "plan_id": plan.id},

@@ -41,7 +41,7 @@ def test_first_run_to_patient_chart(browser_page, live_server):
     page.get_by_label("User name").fill("dana")
     page.get_by_label("Password").fill(DESK_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Today")).to_be_visible()
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Staff")).to_have_count(0)
 
     # Register a patient (with a name that must be shown escaped).

@@ -34,12 +34,25 @@ def test_unknown_region_is_refused():
 def test_every_region_has_a_shape_inside_the_outline_and_sides_mirror():
     assert {s.code for s in painmap.SHAPES} == {r.code for r in BODY_REGIONS}
     for shape in painmap.SHAPES:
-        assert 0 <= shape.x and shape.x + shape.w <= 120 and shape.y + shape.h <= 300
+        assert 0 <= shape.x and shape.x + shape.w <= painmap.WIDTH
+        assert shape.y + shape.h <= painmap.HEIGHT
     by_code = {s.code: s for s in painmap.SHAPES}
     # Back view: the patient's left is on the viewer's left.
     assert by_code["lower_back_l"].x < by_code["lower_back_r"].x
     # Front view: mirrored.
     assert by_code["knee_l"].x > by_code["knee_r"].x
+
+
+def test_every_region_is_a_fingertip_target_and_none_overlap():
+    # 44 x 44 CSS px at the tablet's drawing scale.
+    for shape in painmap.SHAPES:
+        assert min(shape.w, shape.h) * painmap.TABLET_PX_PER_UNIT >= 44, shape
+    for view in ("front", "back"):
+        drawn = painmap.shapes(view)
+        for i, a in enumerate(drawn):
+            for b in drawn[i + 1 :]:
+                apart = a.x + a.w <= b.x or b.x + b.w <= a.x or a.y + a.h <= b.y or b.y + b.h <= a.y
+                assert apart, (a.code, b.code)
 
 
 def test_intensity_classes_follow_the_nprs_bands():

@@ -128,15 +128,27 @@ def test_packet_is_not_complete_while_the_consent_is_unsigned(signed_in):
     client, _user = signed_in("front-desk")
     patient = make_patient()
     run = start_staff_run(client, patient)
-    fill_run(
-        client,
-        run.id,
-        staff_page_url(patient, run),
-        {"consent": {"consent.agree": None, "consent.signature": None}},
-    )
+    from plugins.intake import services
+    from plugins.intake.tests.helpers import default_answers, page_form
+
+    url = staff_page_url(patient, run)
+    for page in services.run_pages(run):
+        answers = default_answers(page.step)
+        if page.step == "consent":
+            answers.update({"consent.agree": None, "consent.signature": None})
+            # The consent page itself refuses to move on while unsigned ...
+            stay = client.post_form(url(page.number), page_form(page, answers))
+            assert stay.status_code == 422
+            assert "Type your full name to sign." in stay.text
+            continue
+        assert client.post_form(url(page.number), page_form(page, answers)).status_code == 302
+    # ... and a jump straight to submitting is refused too.
     response = client.post_form(f"/intake/patients/{patient.id}/runs/{run.id}/submit")
     assert response.status_code == 422
     assert "Consent to treatment" in response.text
+    # Each problem links to the page where it is answered.
+    consent_page = next(p.number for p in services.run_pages(run) if p.step == "consent")
+    assert f'href="{url(consent_page)}#q-consent__agree-q"' in response.text
     db.session.expire_all()
     assert db.session.get(IntakeRun, run.id).status == "open"
     assert db.session.scalars(select(IntakeResponse)).all() == []
@@ -198,6 +210,29 @@ def test_pain_diagram_page_works_without_scripts_every_region_has_a_labelled_inp
     assert "0 to 10" in refused.text
 
 
+def test_one_bad_pain_rating_keeps_every_other_mark_on_the_page(signed_in):
+    from clinic.api import db
+    from plugins.intake import services
+    from plugins.intake.models import IntakeRun
+
+    client, _user = signed_in("front-desk")
+    patient = make_patient()
+    run = start_staff_run(client, patient)
+    page = next(p for p in services.run_pages(db.session.get(IntakeRun, run.id)) if not p.items)
+    url = staff_page_url(patient, run)(page.number)
+    refused = client.post_form(
+        url, {"pain-neck_l": "12", "pain-lower_back_l": "6", "pain-calf_r": "3"}
+    )
+    assert refused.status_code == 422
+    # The bad value is shown back with its error; the good ones are kept and saved.
+    assert 'id="pain-neck_l" name="pain-neck_l" value="12"' in refused.text
+    db.session.expire_all()
+    saved = db.session.get(IntakeRun, run.id).answers()["pain_diagram"]
+    assert saved == {"lower_back_l": 6, "calf_r": 3}
+    again = client.get(url).text
+    assert 'name="pain-lower_back_l" value="6"' in again and 'name="pain-calf_r" value="3"' in again
+
+
 @pytest.mark.parametrize("junk", ["999", "-1", "<b>x</b>", "x" * 5000, "true", "2.5", " "])
 def test_junk_on_any_page_is_refused_or_stored_never_a_server_error(signed_in, junk):
     from plugins.intake import services
@@ -218,3 +253,19 @@ def test_junk_on_any_page_is_refused_or_stored_never_a_server_error(signed_in, j
         302,
         422,
     )
+
+
+def test_a_page_with_a_required_question_unanswered_keeps_answers_and_stays(signed_in):
+    from plugins.intake import services
+
+    client, _user = signed_in("front-desk")
+    patient = make_patient()
+    run = start_staff_run(client, patient, packet="followup")
+    first = services.run_pages(run)[0]
+    required = [item for item in first.items if item.required and not item.show_if]
+    assert required, first
+    stay = client.post_form(staff_page_url(patient, run)(0), {"go": "next"})
+    assert stay.status_code == 422
+    assert stay.text.count("Please answer this question.") == len(required)
+    # Going back is always allowed (nothing to finish first).
+    assert client.post_form(staff_page_url(patient, run)(1), {"go": "back"}).status_code == 302

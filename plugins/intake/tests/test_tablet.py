@@ -84,7 +84,8 @@ def test_hand_over_signs_staff_out_and_tablet_completes_packet_once(signed_in, a
     stored = db.session.scalars(
         select(IntakeResponse).where(IntakeResponse.patient_id == patient.id)
     ).all()
-    assert {r.instrument_id for r in stored} == {"nprs", "odi", "peg"}
+    # ODI and PEG have no licensed wording loaded here: the tablet left them out.
+    assert {r.instrument_id for r in stored} == {"nprs"}
     assert all(r.entered_by_kind == "patient" and r.entered_by_id is None for r in stored)
 
     # The token died on submission.
