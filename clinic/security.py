@@ -1,4 +1,4 @@
-"""Response headers that every page gets."""
+"""Response headers that every page gets, and the spreadsheet-formula guard for CSV exports."""
 
 from __future__ import annotations
 
@@ -37,3 +37,13 @@ def _headers(response):
 
 def init_app(app: Flask) -> None:
     app.after_request(_headers)
+
+
+def csv_cell(value) -> str:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ is shown as text.
+
+    Every CSV export (the audit log, a plugin's claim export) writes its cells through
+    this, so a value someone typed can never run as a formula when the file is opened.
+    """
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -18,7 +18,7 @@ Groups:
 * plugin platform: ``PluginManifest``, ``hookimpl``/``hookspec``, ``collect`` (ask
   a hook), ``setting``, ``logger``, the contribution dataclasses;
 * output: ``render_pdf``, ``pdf_response``, ``PdfError``/``PdfTimeout``,
-  ``line_chart_svg``, ``clinic_details``;
+  ``line_chart_svg``, ``clinic_details``, ``csv_cell`` (formula-safe CSV cells);
 * forms: ``ClinicForm``, ``choices``, ``take_draft``;
 * sessions: ``end_current_staff_session``;
 * time: ``utcnow``; anatomy: ``BODY_REGIONS``, ``REGIONS_BY_CODE``, ``region_label``;
@@ -39,8 +39,8 @@ from clinic.api.pure import (
     AuditEventType,
     AuthorizationStatus,
     BillableService,
-    CarePlan,
     BodyRegion,
+    CarePlan,
     ChartPanel,
     HandoutSection,
     NavItem,
@@ -75,6 +75,7 @@ if TYPE_CHECKING:
         choices,
         clinic_details,
         collect,
+        csv_cell,
         db,
         drop_append_only_ddl,
         end_current_staff_session,
@@ -131,6 +132,7 @@ __all__ = [
     "choices",
     "clinic_details",
     "collect",
+    "csv_cell",
     "db",
     "drop_append_only_ddl",
     "end_current_staff_session",
