@@ -158,7 +158,7 @@ def propose(
     for line in lines:
         if line.code == "97010" and not pays_97010:
             line.bundled = True
-            line.note = "Bundled: this payer does not pay 97010 separately (never billed)."
+            line.note = "Bundled: this payer does not pay 97010 separately; listed at no charge."
         if line.units == 0:
             line.note = line.note or "Under the minutes needed for a unit: not billed."
         if line.bundled or line.units == 0:

@@ -254,16 +254,22 @@ class LineForm(ClinicForm):
 class NecessityForm(ClinicForm):
     period_start = DateField("Visit or period from", validators=[InputRequired()])
     period_end = DateField(
-        "to",
+        "Visit or period to",
         validators=[InputRequired(), ends_after("period_start", "The end is before the start.")],
     )
-    diagnoses = TextAreaField("Diagnoses", validators=[Length(max=2000)])
-    limitations = TextAreaField("Functional limitations", validators=[Length(max=4000)])
+    diagnoses = TextAreaField("Diagnoses", validators=[Length(max=2000)], render_kw={"rows": 3})
+    limitations = TextAreaField(
+        "Functional limitations", validators=[Length(max=4000)], render_kw={"rows": 6}
+    )
     interventions = TextAreaField(
         "Interventions (minutes and units)", validators=[Length(max=4000)]
     )
-    response = TextAreaField("Objective findings and response", validators=[Length(max=4000)])
-    progress = TextAreaField("Progress toward goals and plan", validators=[Length(max=4000)])
+    response = TextAreaField(
+        "Objective findings and response", validators=[Length(max=4000)], render_kw={"rows": 6}
+    )
+    progress = TextAreaField(
+        "Progress toward goals and plan", validators=[Length(max=4000)], render_kw={"rows": 6}
+    )
 
 
 class SignForm(ClinicForm):

@@ -71,7 +71,6 @@ def patient_chart_panels(patient):
             "insurance/_panel_coverage.html",
             patient=patient,
             policies=policies,
-            usages=services.usage(patient, services.authorizations(patient.id)),
             today=services.today(),
         )
 

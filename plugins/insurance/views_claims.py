@@ -15,6 +15,7 @@ from clinic.api import (
     clinic_details,
     csv_cell,
     db,
+    icd10,
     patient_or_404,
     pdf_response,
     record,
@@ -372,6 +373,7 @@ def superbill(patient_id: int, claim_id: int):
         patient=patient,
         claim=claim,
         codes=cpt_codes(),
+        titles={c: d.title for c in claim.diagnoses if (d := icd10.lookup(c))},
         tax_id=str(setting("insurance.tax_id")),
         printed_at=utcnow().strftime("%Y-%m-%d %H:%M"),
     )
