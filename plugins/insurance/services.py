@@ -193,11 +193,15 @@ def auth_alerts(usages: list[Usage]) -> list[tuple[str, str, str]]:
     warn_percent = int(setting("insurance.alert_used_percent"))
     warn_days = int(setting("insurance.alert_expiry_days"))
     alerts = []
+    # An expired authorization stops mattering once the same payer has authorized more.
+    renewed = {u.authorization.payer_id for u in usages if not u.expired}
     for u in usages:
         auth = u.authorization
         label = f"Authorization {auth.number} ({auth.payer.name})"
         counted = f"{u.used} of {u.quantity} {u.unit}s used"
         if u.expired:
+            if auth.payer_id in renewed:
+                continue
             alerts.append(
                 ("danger", f"{label} expired", f"Ended {auth.end_date.isoformat()}; {counted}.")
             )

@@ -10,7 +10,7 @@ every code given to its units, and ``ties`` lists the codes between which the
 clinician must choose (empty when none).  On a tie ``units`` gives the unit to the
 first tied code in input order, so a caller can always bill it as proposed.
 
-Rules (docs/billing in ``plugins/insurance/README.md``; domain decision 8):
+Rules (written down in ``plugins/insurance/README.md``, "Units"; project decision 8):
 
 * ``"cms"`` (default): the total of all *timed* minutes sets the number of timed units —
   0 below 8 minutes, then one unit per 15 minutes counting from the 8th

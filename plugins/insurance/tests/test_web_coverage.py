@@ -161,6 +161,8 @@ def test_alerts_at_80_percent_exhausted_expiring_and_expired(app, signed_in):
         end_date=TODAY - dt.timedelta(days=1),
     )
     assert "Authorization GONE (Acme Health) expired" in _alerts(client, gone)
+    make_authorization(gone, payer, number="RENEWED")
+    assert "GONE (Acme Health) expired" not in _alerts(client, gone)
 
 
 def test_bad_coverage_input_is_refused_and_changes_nothing(app, signed_in):
