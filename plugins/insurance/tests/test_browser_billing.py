@@ -67,7 +67,7 @@ def test_payer_policy_authorization_session_claim_and_superbill(browser_page, li
     expect(page.get_by_text("Payer Acme Health added.")).to_be_visible()
 
     page.goto(f"/patients/{patient_id}")
-    page.get_by_role("link", name="Coverage and authorizations").click()
+    page.get_by_role("link", name="Coverage, verification calls and authorizations").click()
     page.get_by_role("link", name="Add a policy").click()
     page.get_by_label("Payer").select_option(label="Acme Health")
     page.get_by_label("Member ID").fill("ACM-445566")
