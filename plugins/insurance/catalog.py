@@ -92,3 +92,21 @@ def edits_between(codes, day: dt.date, edits=None) -> list[PtpEdit]:
         for e in (ptp_edits() if edits is None else edits)
         if e.column1 in present and e.column2 in present and e.active_on(day)
     ]
+
+
+def npi_is_valid(npi: str) -> bool:
+    """Ten digits whose last is the Luhn check digit over "80840" + the first nine.
+
+    The 80840 prefix is the health-industry issuer number the NPI standard uses.
+    """
+    if len(npi) != 10 or not npi.isdigit():
+        return False
+    digits = [int(d) for d in "80840" + npi[:9]]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return (10 - total % 10) % 10 == int(npi[9])

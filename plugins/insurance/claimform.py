@@ -11,7 +11,9 @@ from plugins.insurance.coding import POINTER_LETTERS
 ICD10_INDICATOR = "0"  # item 21: 0 = ICD-10-CM
 
 
-def header_items(claim, patient, clinic: dict[str, str], tax_id: str) -> dict[str, str]:
+def header_items(
+    claim, patient, clinic: dict[str, str], tax_id: str, profile=None
+) -> dict[str, str]:
     policy = claim.policy
     diagnoses = {f"21{POINTER_LETTERS[i]}": code for i, code in enumerate(claim.diagnoses[:12])}
     return {
@@ -29,14 +31,21 @@ def header_items(claim, patient, clinic: dict[str, str], tax_id: str) -> dict[st
         "26": str(patient.id),
         "28": f"{claim.total_charge:.2f}",
         "29": f"{claim.amount_paid:.2f}",
-        "31": claim.provider.display_name if claim.provider else "",
+        "31": _signer(claim, profile),
         "32": clinic.get("address", ""),
         "33": clinic.get("name", ""),
         "33a": clinic.get("npi", ""),
     }
 
 
-def line_items(claim) -> list[dict[str, str]]:
+def _signer(claim, profile) -> str:
+    if claim.provider is None:
+        return ""
+    credentials = f", {profile.credentials}" if profile and profile.credentials else ""
+    return f"{claim.provider.display_name}{credentials}"
+
+
+def line_items(claim, profile=None) -> list[dict[str, str]]:
     return [
         {
             "24A": claim.service_date.isoformat(),
@@ -46,6 +55,7 @@ def line_items(claim) -> list[dict[str, str]]:
             "24E": line.pointers,
             "24F": f"{line.charge:.2f}",
             "24G": str(line.units),
+            "24J": profile.npi if profile else "",
             "note": line.note,
         }
         for line in claim.lines

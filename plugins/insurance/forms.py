@@ -26,7 +26,7 @@ from wtforms.validators import (
 )
 
 from clinic.api import ClinicForm, choices, icd10
-from plugins.insurance.catalog import cpt_codes
+from plugins.insurance.catalog import cpt_codes, npi_is_valid
 from plugins.insurance.models import (
     AUTH_KINDS,
     CLAIM_STATUSES,
@@ -274,3 +274,13 @@ class NecessityForm(ClinicForm):
 
 class SignForm(ClinicForm):
     password = PasswordField("Your password (to sign)", validators=[DataRequired()])
+
+
+class ProviderForm(ClinicForm):
+    credentials = StringField("Credentials (e.g. LMT, PT, DPT)", validators=[Length(max=40)])
+    npi = StringField("Individual NPI", validators=[Optional(), Length(max=10)])
+    license_number = StringField("Licence number", validators=[Length(max=40)])
+
+    def validate_npi(self, field):
+        if field.data and not npi_is_valid(field.data.strip()):
+            raise ValidationError("An NPI is 10 digits with a valid check digit.")

@@ -19,6 +19,7 @@ EVENTS = (
     ("insurance.payer.update", "Changed a payer or its fee schedule"),
     ("insurance.payer.delete", "Deleted a payer"),
     ("insurance.payer.refused", "Payer change refused"),
+    ("insurance.provider.update", "Changed a provider's billing details (NPI, credentials)"),
     ("insurance.mapping.view", "Opened the service-to-CPT mapping"),
     ("insurance.mapping.update", "Changed the service-to-CPT mapping"),
     ("insurance.coverage.view", "Opened a patient's coverage"),

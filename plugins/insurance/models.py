@@ -163,6 +163,19 @@ class Authorization(db.Model):
     payer: Mapped[Payer] = relationship()
 
 
+class ProviderProfile(db.Model):
+    """Billing identity of a rendering provider (superbill, CMS-1500 items 24J and 31)."""
+
+    __tablename__ = "insurance_providers"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    credentials: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    npi: Mapped[str] = mapped_column(String(10), nullable=False, default="")
+    license_number: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+
+    user = relationship("User")
+
+
 class ServiceMapping(db.Model):
     """The clinic's choice of CPT code for a service key; ``""`` means "not billed".
 

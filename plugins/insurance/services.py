@@ -80,7 +80,10 @@ def care_plans(patient, day: dt.date) -> list:
     return collect("patient_care_plans", patient=patient, on_date=day)
 
 
-def proposal_for(patient, day: dt.date, services: list[Service], choose=None) -> Proposal:
+def proposal_for(
+    patient, day: dt.date, services: list[Service], choose=None, table=None
+) -> Proposal:
+    """Proposed lines for one visit; ``table`` is the service mapping when already read."""
     policy = policy_on(patient.id, day)
     payer: Payer | None = policy.payer if policy else None
     plans = care_plans(patient, day)
@@ -90,7 +93,7 @@ def proposal_for(patient, day: dt.date, services: list[Service], choose=None) ->
     return propose(
         day,
         services,
-        mapping=mapping(),
+        mapping=mapping() if table is None else table,
         unit_rule=payer.unit_rule if payer else "cms",
         pays_97010=payer.pays_97010 if payer else True,
         fee_for=payer.fee_for if payer else (lambda code: None),
@@ -112,7 +115,12 @@ def open_visits(patient) -> list[Proposal]:
     end = today()
     taken = claims(patient.id)
     found = signed_services(patient, end - dt.timedelta(days=LOOKBACK_DAYS), end)
-    return [proposal_for(patient, day, svcs) for day, svcs in found.items() if day not in taken]
+    table = mapping()
+    return [
+        proposal_for(patient, day, svcs, table=table)
+        for day, svcs in found.items()
+        if day not in taken
+    ]
 
 
 @dataclass
@@ -165,8 +173,9 @@ def usage(patient, auths: list[Authorization], on: dt.date | None = None) -> lis
         return []
     start = min(a.start_date for a in auths)
     end = max(a.end_date for a in auths)
+    table = mapping()
     proposals = {
-        day: proposal_for(patient, day, svcs)
+        day: proposal_for(patient, day, svcs, table=table)
         for day, svcs in signed_services(patient, start, end).items()
     }
     result = []

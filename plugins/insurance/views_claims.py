@@ -27,7 +27,13 @@ from plugins.insurance import claimform, services
 from plugins.insurance.catalog import cpt_codes
 from plugins.insurance.coding import money, pointer_letters
 from plugins.insurance.forms import AcceptForm, ClaimStatusForm, LineForm
-from plugins.insurance.models import CLAIM_STATUSES, CLAIM_TRANSITIONS, Claim, ClaimLine
+from plugins.insurance.models import (
+    CLAIM_STATUSES,
+    CLAIM_TRANSITIONS,
+    Claim,
+    ClaimLine,
+    ProviderProfile,
+)
 from plugins.insurance.units import UNIT_MINUTES
 from plugins.insurance.views import bp
 
@@ -289,11 +295,16 @@ def _per_unit_charge(claim, line):
     return services.self_pay_rate() * UNIT_MINUTES / 60
 
 
+def _profile(claim) -> ProviderProfile | None:
+    return db.session.get(ProviderProfile, claim.provider_id) if claim.provider_id else None
+
+
 def _export_rows(claim, patient):
+    profile = _profile(claim)
     header = claimform.header_items(
-        claim, patient, clinic_details(), str(setting("insurance.tax_id"))
+        claim, patient, clinic_details(), str(setting("insurance.tax_id")), profile
     )
-    return header, claimform.line_items(claim)
+    return header, claimform.line_items(claim, profile)
 
 
 @bp.route("/patients/<int:patient_id>/claims/<int:claim_id>.json")
@@ -373,6 +384,7 @@ def superbill(patient_id: int, claim_id: int):
         patient=patient,
         claim=claim,
         codes=cpt_codes(),
+        profile=_profile(claim),
         titles={c: d.title for c in claim.diagnoses if (d := icd10.lookup(c))},
         tax_id=str(setting("insurance.tax_id")),
         printed_at=utcnow().strftime("%Y-%m-%d %H:%M"),

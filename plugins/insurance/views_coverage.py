@@ -3,7 +3,7 @@ policies, benefits-verification calls and authorizations."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -16,6 +16,7 @@ from plugins.insurance.forms import (
     MappingForm,
     PayerForm,
     PolicyForm,
+    ProviderForm,
     VerificationForm,
     fee_form_class,
 )
@@ -26,6 +27,7 @@ from plugins.insurance.models import (
     FeeScheduleEntry,
     Payer,
     Policy,
+    ProviderProfile,
     ServiceMapping,
     VerificationNote,
 )
@@ -35,8 +37,6 @@ from plugins.insurance.views import bp
 def _payer_or_404(payer_id: int) -> Payer:
     payer = db.session.get(Payer, payer_id)
     if payer is None:
-        from flask import abort
-
         abort(404)
     return payer
 
@@ -354,3 +354,40 @@ def authorization_new(patient_id: int):
         flash("Authorization added.", "success")
         return redirect(url_for("insurance.coverage", patient_id=patient.id))
     return render_template("insurance/authorization_form.html", form=form, patient=patient)
+
+
+# -- rendering providers ------------------------------------------------------------
+
+
+@bp.route("/providers")
+@require("insurance.billing")
+def providers():
+    from clinic.api import THERAPIST, User
+
+    staff = db.session.scalars(
+        select(User).where(User.role == THERAPIST).order_by(User.display_name)
+    ).all()
+    profiles = {p.user_id: p for p in db.session.scalars(select(ProviderProfile))}
+    return render_template("insurance/providers.html", staff=staff, profiles=profiles)
+
+
+@bp.route("/providers/<int:provider_id>", methods=["GET", "POST"])
+@require("insurance.billing")
+def provider_edit(provider_id: int):
+    from clinic.api import User
+
+    user = db.session.get(User, provider_id)
+    if user is None:
+        abort(404)
+    profile = db.session.get(ProviderProfile, user.id) or ProviderProfile(user_id=user.id)
+    form = ProviderForm(obj=profile)
+    if form.validate_on_submit():
+        profile.credentials = (form.credentials.data or "").strip()
+        profile.npi = (form.npi.data or "").strip()
+        profile.license_number = (form.license_number.data or "").strip()
+        db.session.add(profile)
+        record("insurance.provider.update", object_type="user", object_id=user.id)
+        db.session.commit()
+        flash(f"Billing details of {user.display_name} saved.", "success")
+        return redirect(url_for("insurance.providers"))
+    return render_template("insurance/provider_form.html", form=form, provider=user)

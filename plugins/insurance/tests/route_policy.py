@@ -22,6 +22,7 @@ def route_args(patient, users):
         "line_id": claim.lines[0].id,
         "note_id": note.id,
         "service_date": "2026-01-05",
+        "provider_id": users["therapist"].id,
     }
 
 
@@ -77,6 +78,9 @@ RULES = [
     _billing("insurance.claim_csv"),
     _billing("insurance.superbill"),
     _billing("insurance.claims"),
+    _billing("insurance.providers"),
+    _billing("insurance.provider_edit"),
+    _billing("insurance.provider_edit", "POST"),
     # Therapists write and sign necessity notes; billing reads them.
     _rule("insurance.necessity_list", therapist=True, billing=True),
     _rule("insurance.necessity_view", therapist=True, billing=True),

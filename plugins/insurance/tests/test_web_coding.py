@@ -240,3 +240,27 @@ def test_front_desk_and_therapists_cannot_reach_coding(app, signed_in):
     for role in ("front-desk", "therapist"):
         client, _ = signed_in(role)
         assert client.get(f"/insurance/patients/{patient.id}/coding").status_code == 403
+
+
+def test_provider_npi_is_checked_and_printed_on_the_superbill(app, signed_in):
+    from clinic.testing import make_user
+    from plugins.insurance.models import ProviderProfile
+
+    client, user = signed_in("billing")
+    therapist = make_user("therapist", display_name="Tina Therapist")
+    url = f"/insurance/providers/{therapist.id}"
+    bad = client.post_form(url, {"credentials": "LMT", "npi": "1234567890"})
+    assert bad.status_code == 200 and "valid check digit" in bad.text
+    assert db.session.get(ProviderProfile, therapist.id) is None
+    ok = client.post_form(
+        url, {"credentials": "LMT", "npi": "1234567893", "license_number": "MA-77"}
+    )
+    assert ok.status_code == 302
+    assert "1234567893" in client.get("/insurance/providers").text
+    patient = make_patient()
+    claim = make_claim(patient, user, provider_id=therapist.id)
+    response = client.get(f"/insurance/patients/{patient.id}/claims/{claim.id}/superbill.pdf")
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.data)).pages)
+    assert "Tina Therapist, LMT" in text and "1234567893" in text and "MA-77" in text
+    data = json.loads(client.get(f"/insurance/patients/{patient.id}/claims/{claim.id}.json").text)
+    assert data["lines"][0]["24J"] == "1234567893" and data["items"]["31"] == "Tina Therapist, LMT"
