@@ -1,4 +1,5 @@
-"""The insurance blueprint.  Routes live in views_coverage, views_claims, views_necessity."""
+"""The insurance blueprint.  Routes live in views_coverage, views_claims, views_exports and
+views_necessity."""
 
 from __future__ import annotations
 
@@ -9,5 +10,6 @@ bp = Blueprint("insurance", __name__, template_folder="templates", static_folder
 from plugins.insurance import (  # noqa: E402, F401 -- registers routes
     views_claims,
     views_coverage,
+    views_exports,
     views_necessity,
 )

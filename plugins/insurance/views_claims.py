@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from clinic.api import (
-    clinic_details,
-    csv_cell,
     db,
-    icd10,
     patient_or_404,
-    pdf_response,
     record,
     require,
     setting,
-    utcnow,
 )
-from plugins.insurance import claimform, services
+from plugins.insurance import services
 from plugins.insurance.catalog import cpt_codes
 from plugins.insurance.coding import money, pointer_letters
 from plugins.insurance.forms import AcceptForm, ClaimStatusForm, LineForm
@@ -32,13 +24,12 @@ from plugins.insurance.models import (
     CLAIM_TRANSITIONS,
     Claim,
     ClaimLine,
-    ProviderProfile,
 )
 from plugins.insurance.units import UNIT_MINUTES
 from plugins.insurance.views import bp
 
 
-def _claim_or_404(patient, claim_id: int) -> Claim:
+def claim_or_404(patient, claim_id: int) -> Claim:
     claim = db.session.get(Claim, claim_id)
     if claim is None or claim.patient_id != patient.id:
         abort(404)
@@ -211,7 +202,7 @@ def _render_claim(patient, claim, *, status_form=None, line_forms=None, status=2
 @require("insurance.billing")
 def claim_view(patient_id: int, claim_id: int):
     patient = patient_or_404(patient_id)
-    claim = _claim_or_404(patient, claim_id)
+    claim = claim_or_404(patient, claim_id)
     record("insurance.claim.view", patient_id=patient.id, object_type="claim", object_id=claim.id)
     db.session.commit()
     return _render_claim(patient, claim)
@@ -221,7 +212,7 @@ def claim_view(patient_id: int, claim_id: int):
 @require("insurance.billing")
 def claim_status(patient_id: int, claim_id: int):
     patient = patient_or_404(patient_id)
-    claim = _claim_or_404(patient, claim_id)
+    claim = claim_or_404(patient, claim_id)
     form = ClaimStatusForm()
     allowed = CLAIM_TRANSITIONS[claim.status]
     form.status.choices = [(s, CLAIM_STATUSES[s]) for s in allowed] or [("", "—")]
@@ -257,7 +248,7 @@ def claim_status(patient_id: int, claim_id: int):
 @require("insurance.billing")
 def claim_line(patient_id: int, claim_id: int, line_id: int):
     patient = patient_or_404(patient_id)
-    claim = _claim_or_404(patient, claim_id)
+    claim = claim_or_404(patient, claim_id)
     line = next((ln for ln in claim.lines if ln.id == line_id), None)
     if line is None:
         # A line id from another claim (or another patient's claim) changes nothing.
@@ -293,102 +284,6 @@ def _per_unit_charge(claim, line):
     if fee is not None:
         return fee
     return services.self_pay_rate() * UNIT_MINUTES / 60
-
-
-def _profile(claim) -> ProviderProfile | None:
-    return db.session.get(ProviderProfile, claim.provider_id) if claim.provider_id else None
-
-
-def _export_rows(claim, patient):
-    profile = _profile(claim)
-    header = claimform.header_items(
-        claim, patient, clinic_details(), str(setting("insurance.tax_id")), profile
-    )
-    return header, claimform.line_items(claim, profile)
-
-
-@bp.route("/patients/<int:patient_id>/claims/<int:claim_id>.json")
-@require("insurance.billing")
-def claim_json(patient_id: int, claim_id: int):
-    patient = patient_or_404(patient_id)
-    claim = _claim_or_404(patient, claim_id)
-    header, lines = _export_rows(claim, patient)
-    record(
-        "insurance.claim.export",
-        patient_id=patient.id,
-        object_type="claim",
-        object_id=claim.id,
-        detail={"format": "json"},
-    )
-    db.session.commit()
-    body = {
-        "claim_id": claim.id,
-        "status": claim.status,
-        "form": "CMS-1500 (02/12)",
-        "items": header,
-        "lines": lines,
-    }
-    return Response(
-        json.dumps(body, indent=2),
-        mimetype="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="claim-{claim.id}.json"',
-            "Cache-Control": "no-store, private",
-        },
-    )
-
-
-@bp.route("/patients/<int:patient_id>/claims/<int:claim_id>.csv")
-@require("insurance.billing")
-def claim_csv(patient_id: int, claim_id: int):
-    patient = patient_or_404(patient_id)
-    claim = _claim_or_404(patient, claim_id)
-    header, lines = _export_rows(claim, patient)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    line_keys = list(lines[0]) if lines else []
-    writer.writerow([f"item_{k}" for k in header] + [f"item_{k}" for k in line_keys])
-    for line in lines or [{}]:
-        writer.writerow(
-            [csv_cell(v) for v in header.values()] + [csv_cell(line.get(k)) for k in line_keys]
-        )
-    record(
-        "insurance.claim.export",
-        patient_id=patient.id,
-        object_type="claim",
-        object_id=claim.id,
-        detail={"format": "csv"},
-    )
-    db.session.commit()
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="claim-{claim.id}.csv"',
-            "Cache-Control": "no-store, private",
-        },
-    )
-
-
-@bp.route("/patients/<int:patient_id>/claims/<int:claim_id>/superbill.pdf")
-@require("insurance.billing")
-def superbill(patient_id: int, claim_id: int):
-    patient = patient_or_404(patient_id)
-    claim = _claim_or_404(patient, claim_id)
-    return pdf_response(
-        "insurance/superbill_pdf.html",
-        filename=f"superbill-{patient.id}-{claim.service_date.isoformat()}.pdf",
-        patient_id=patient.id,
-        object_type="claim",
-        object_id=claim.id,
-        patient=patient,
-        claim=claim,
-        codes=cpt_codes(),
-        profile=_profile(claim),
-        titles={c: d.title for c in claim.diagnoses if (d := icd10.lookup(c))},
-        tax_id=str(setting("insurance.tax_id")),
-        printed_at=utcnow().strftime("%Y-%m-%d %H:%M"),
-    )
 
 
 @bp.route("/claims")
