@@ -211,3 +211,24 @@ class AuthorizationStatus:
     visits_used: int | None = None
     valid_until: dt.date | None = None
     payer: str = ""
+
+
+@dataclass(frozen=True)
+class CarePlan:
+    """A plan of care in force for a patient, as the plugin that keeps plans knows it.
+
+    ``diagnoses`` are ICD-10-CM codes in the plan's order (a claim's item 21);
+    ``therapy`` is True for a therapy plan of care (a biller adds the GP modifier);
+    ``goals`` are short readable lines, ``problems`` the plan's functional limits.
+    """
+
+    source: str
+    plan_id: str
+    diagnoses: tuple[str, ...]
+    start: dt.date
+    end: dt.date | None = None
+    therapy: bool = True
+    goals: tuple[str, ...] = ()
+    problems: str = ""
+    link_endpoint: str | None = None
+    link_values: dict[str, Any] = field(default_factory=dict)

@@ -180,6 +180,23 @@ def authorization_status(patient, on_date):
 
 
 @hookspec
+def patient_care_plans(patient, on_date):
+    """Plans of care in force for ``patient`` on ``on_date`` (diagnoses, dates, goals).
+
+    The treatment plugin answers with its active plans; a billing plugin asks for the
+    diagnosis codes and whether a visit is under a therapy plan of care.  Returns a list
+    of :class:`clinic.contributions.CarePlan`.
+
+    Example::
+
+        @hookimpl
+        def patient_care_plans(patient, on_date):
+            return [CarePlan(source="treatment", plan_id="7", diagnoses=("M54.50",),
+                             start=dt.date(2026, 11, 1), end=dt.date(2026, 12, 13))]
+    """
+
+
+@hookspec
 def handout_sections(patient, context):
     """Aftercare sections a handout may include for this patient.
 

@@ -1,4 +1,5 @@
-"""Response headers that every page gets, and which proxy headers to believe."""
+"""Response headers that every page gets, which proxy headers to believe, and the
+spreadsheet-formula guard for CSV exports."""
 
 from __future__ import annotations
 
@@ -80,3 +81,13 @@ def trust_proxies(app: Flask) -> None:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies)
     except ValueError as exc:
         raise RuntimeError(f"CLINIC_TRUSTED_PROXIES: {exc}") from exc
+
+
+def csv_cell(value) -> str:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ is shown as text.
+
+    Every CSV export (the audit log, a plugin's claim export) writes its cells through
+    this, so a value someone typed can never run as a formula when the file is opened.
+    """
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -32,6 +32,7 @@ from clinic.auth.sessions import revoke_sessions
 from clinic.extensions import db
 from clinic.forms import ClinicForm, choices
 from clinic.permissions import require, role_permissions
+from clinic.security import csv_cell
 from clinic.settings import CLINIC_DETAILS, clinic_details, set_setting
 
 bp = Blueprint("admin", __name__)
@@ -277,12 +278,6 @@ def audit_log():
     )
 
 
-def _csv_cell(value) -> str:
-    """Neutralise spreadsheet formulas: a cell starting with = + - @ is shown as text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.route("/audit.csv")
 @require("admin.audit")
 def audit_export():
@@ -309,7 +304,7 @@ def audit_export():
     for row in db.session.scalars(_audit_query(form)):
         writer.writerow(
             [
-                _csv_cell(v)
+                csv_cell(v)
                 for v in (
                     row.seq,
                     row.at.isoformat(),

@@ -20,7 +20,7 @@ Groups:
 * plugin platform: ``PluginManifest``, ``hookimpl``/``hookspec``, ``collect`` (ask
   a hook), ``setting``, ``logger``, the contribution dataclasses;
 * output: ``render_pdf``, ``pdf_response``, ``PdfError``/``PdfTimeout``,
-  ``line_chart_svg``, ``clinic_details``;
+  ``line_chart_svg``, ``clinic_details``, ``csv_cell`` (formula-safe CSV cells);
 * forms: ``ClinicForm``, ``choices``, ``take_draft``;
 * sessions: ``end_current_staff_session``; ``verify_staff_password(user, password,
   purpose)`` → ``PasswordCheck`` re-checks a password (e.g. to sign), rate-limited and
@@ -44,6 +44,7 @@ from clinic.api.pure import (
     AuthorizationStatus,
     BillableService,
     BodyRegion,
+    CarePlan,
     ChartPanel,
     HandoutSection,
     NavItem,
@@ -80,6 +81,7 @@ if TYPE_CHECKING:
         choices,
         clinic_details,
         collect,
+        csv_cell,
         db,
         drop_append_only_ddl,
         end_current_staff_session,
@@ -119,6 +121,7 @@ __all__ = [
     "AuditEventType",
     "AuthorizationStatus",
     "BillableService",
+    "CarePlan",
     "BodyRegion",
     "ChartPanel",
     "ClinicForm",
@@ -140,6 +143,7 @@ __all__ = [
     "choices",
     "clinic_details",
     "collect",
+    "csv_cell",
     "db",
     "drop_append_only_ddl",
     "end_current_staff_session",

@@ -40,6 +40,7 @@ from clinic.permissions import (
     user_can,
 )
 from clinic.plugins import PluginManifest, plugin_logger
+from clinic.security import csv_cell
 from clinic.settings import clinic_details
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "choices",
     "clinic_details",
     "collect",
+    "csv_cell",
     "db",
     "drop_append_only_ddl",
     "end_current_staff_session",

@@ -12,6 +12,7 @@ from flask_login import current_user
 from clinic.api import (
     AuditEventType,
     BillableService,
+    CarePlan,
     ChartPanel,
     NavItem,
     PatientAlert,
@@ -144,6 +145,41 @@ def billable_services(patient, start, end):
                 )
             )
     return found
+
+
+@hookimpl
+def patient_care_plans(patient, on_date):
+    """Plans (active or since completed) whose dates cover ``on_date``."""
+    from sqlalchemy import select
+
+    from clinic.api import db
+    from plugins.treatment.models import Plan
+
+    plans = db.session.scalars(
+        select(Plan)
+        .where(Plan.patient_id == patient.id, Plan.status.in_(("active", "completed")))
+        .order_by(Plan.id)
+    ).all()
+    return [
+        CarePlan(
+            source="treatment",
+            plan_id=str(plan.id),
+            diagnoses=tuple(plan.diagnoses),
+            start=plan.start_date,
+            end=plan.end_date,
+            goals=tuple(
+                f"{g.measure}: from {g.baseline:g} to {g.target:g} by {g.target_date.isoformat()}"
+                if g.baseline is not None
+                else f"{g.measure}: {g.target:g} by {g.target_date.isoformat()}"
+                for g in plan.goals
+            ),
+            problems=plan.problems,
+            link_endpoint="treatment.plan_view",
+            link_values={"patient_id": patient.id, "plan_id": plan.id},
+        )
+        for plan in plans
+        if plan.start_date <= on_date <= plan.end_date
+    ]
 
 
 @hookimpl
