@@ -297,10 +297,15 @@ def questionnaire_from_table(instrument_id: str, table: str, version: str) -> by
         items[item_id]["answerOption"] = answer_options
     if problems:
         raise WordingPackError(problems)
+    # The table is keyed by this definition's item ids, so it is wording for this
+    # definition version; the clinic's own label (a date, an edition) follows the "+".
+    label = version.strip()
+    if not version_matches(defn, label):
+        label = f"{defn.version}+{label}"
     questionnaire = {
         "resourceType": "Questionnaire",
         "status": "active",
-        "version": version.strip(),
+        "version": label,
         "title": defn.title,
         "item": list(items.values()),
     }

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from clinic.api import db
 from plugins.intake.instruments import get
+from plugins.intake.instruments import get as get_definition
 from plugins.intake.models import IntakeWordingPack
 from plugins.intake.wording import WordingPackError, parse_pack, questionnaire_from_table
 
@@ -27,7 +28,8 @@ def invented_table(instrument_id: str, sep: str = ",") -> str:
 def test_a_complete_table_becomes_a_pack(sep):
     raw = questionnaire_from_table("peg", invented_table("peg", sep), "clinic-2026")
     pack = parse_pack("peg", raw)
-    assert pack.version == "clinic-2026"
+    # The clinic's label follows the definition version the table's item ids belong to.
+    assert pack.version == f"{get_definition('peg').version}+clinic-2026"
     assert pack.texts["peg.1"] == "Invented question peg.1, with a comma"
     assert pack.texts["peg.1:0"] == "Invented answer 0"
 
@@ -61,7 +63,7 @@ def test_admin_pastes_a_table_and_the_pack_is_used(signed_in):
     )
     assert response.status_code == 302, response.text[:3000]
     row = db.session.scalars(select(IntakeWordingPack)).one()
-    assert row.active and row.pack_version == "2026-01"
+    assert row.active and row.pack_version == f"{get_definition('peg').version}+2026-01"
     assert parse_pack("peg", row.json_text.encode()).texts["peg.3"].startswith("Invented question")
 
 
@@ -79,7 +81,8 @@ def test_admin_uploads_a_csv_file(signed_in):
         content_type="multipart/form-data",
     )
     assert response.status_code == 302, response.text[:3000]
-    assert db.session.scalars(select(IntakeWordingPack)).one().pack_version == "paper-2024"
+    stored = db.session.scalars(select(IntakeWordingPack)).one().pack_version
+    assert stored == f"{get_definition('peg').version}+paper-2024"
 
 
 def test_a_bad_table_loads_nothing_and_says_why(signed_in):
