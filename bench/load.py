@@ -71,6 +71,11 @@ class Server:
 
 def start_server(target: str, port: int, workers: int = 2, env: dict | None = None) -> Server:
     """gunicorn with sync workers on 127.0.0.1:port; waits until it answers."""
+    import socket
+
+    with socket.socket() as probe:  # a leftover server there would be measured instead
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is already in use: stop what is listening there")
     full_env = dict(os.environ)
     full_env.update(env or {})
     log = open(DATA_DIR / f"gunicorn-{port}.log", "w")  # noqa: SIM115 -- lives as long as the server
