@@ -14,8 +14,9 @@ from urllib.parse import urljoin, urlsplit
 
 from flask import url_for
 
+from clinic.routecheck import collect_rules, plugin_policy_modules
 from clinic.testing import fast_login, make_patient, make_user
-from tests.test_route_policy import _collect
+from tests import route_policy_core
 
 
 class _Assets(HTMLParser):
@@ -45,8 +46,8 @@ def test_the_parser_sees_a_broken_stylesheet_link():
 
 
 def test_every_asset_a_page_references_loads(app):
-    _modules, rules = _collect(app)
-    modules = _modules
+    modules = [route_policy_core, *plugin_policy_modules(app)]
+    rules = collect_rules(modules)
     patient = make_patient()
     users = {role: make_user(role) for role in ("front-desk", "therapist", "billing", "admin")}
     args = {"patient_id": patient.id}
