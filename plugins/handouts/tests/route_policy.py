@@ -8,10 +8,23 @@ from plugins.handouts.library import ensure_library
 from plugins.handouts.models import Batch, Handout, HandoutPrint, RenderCache
 
 
+def _blank_pdf() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(100, 100)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def route_args(patient, users):
     ensure_library()
+    blank = _blank_pdf()
     handout = db.session.scalars(db.select(Handout).order_by(Handout.id)).first()
-    db.session.add(RenderCache(key="0" * 64, pdf=b"%PDF-1.7 test"))
+    db.session.add(RenderCache(key="0" * 64, pdf=blank))
     given = HandoutPrint(
         patient_id=patient.id,
         printed_by_id=users["therapist"].id,
@@ -27,7 +40,7 @@ def route_args(patient, users):
         patient_ids=[patient.id],
         status="done",
         done=1,
-        pdf=b"%PDF-1.7 test",
+        pdf=blank,
     )
     db.session.add_all([given, job])
     db.session.commit()
