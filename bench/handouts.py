@@ -73,8 +73,8 @@ def measure() -> dict:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from clinic.api import hookimpl
     from clinic import create_app
+    from clinic.api import hookimpl
     from clinic.extensions import db
     from clinic.pdf import ASSET_BASE, CORE_CSS, AssetFetcher, asset_roots, render_with_timeout
     from clinic.testing import ClinicClient, base_config, fast_login, make_patient, make_user
