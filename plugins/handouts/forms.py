@@ -41,7 +41,9 @@ class HandoutForm(ClinicForm):
         "Preselect after", choices=choices(TAG_CHOICES), validators=[Optional()]
     )
     body = TextAreaField(
-        "Text (Markdown)", validators=[DataRequired(), _max_setting("max_markdown_chars")]
+        "Text (Markdown)",
+        validators=[DataRequired(), _max_setting("max_markdown_chars")],
+        render_kw={"class": "markdown", "rows": 24},
     )
 
     def validate_slug(self, field):
@@ -59,6 +61,7 @@ class PrintForm(ClinicForm):
     instructions = TextAreaField(
         "Home-care instructions from the therapist",
         validators=[Optional(), _max_setting("max_instruction_chars")],
+        render_kw={"rows": 5},
     )
     next_visit = StringField("Next appointment", validators=[Optional(), Length(max=200)])
 
