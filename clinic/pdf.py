@@ -47,6 +47,11 @@ _DATA_URL = re.compile(
 PDF_OPTIONS = {"pdf_variant": {None, "pdf/ua-1", "pdf/ua-2"}, "pdf_tags": {None, True, False}}
 CORE_CSS = Path(__file__).parent / "static" / "pdf" / "print.css"
 _SHARED: dict[str, object] = {}
+_WARM_UP = (
+    "<html lang=en><h1>Warm-up</h1><h2>Fonts</h2><p>Regular <b>bold</b> <i>italic</i> "
+    "<strong>strong</strong> 0123456789 áéíóúñ ¿¡ · — °</p><table><tr><th>a</th><td>b</td>"
+    "</tr></table><ul><li>item</li></ul></html>"
+)
 
 
 class PdfError(RuntimeError):
@@ -115,8 +120,13 @@ def shared_resources() -> tuple[FontConfiguration, CSS]:
     """
     if "css" not in _SHARED:
         fonts = FontConfiguration()
-        _SHARED["fonts"] = fonts
-        _SHARED["css"] = CSS(string=CORE_CSS.read_text(), font_config=fonts)
+        css = CSS(string=CORE_CSS.read_text(), font_config=fonts)
+        # One throw-away render loads the fonts and text-shaping caches here, in the
+        # parent, so each forked child starts warm instead of loading them again.
+        HTML(string=_WARM_UP, base_url=ASSET_BASE + "core/").render(
+            stylesheets=[css], font_config=fonts
+        ).write_pdf()
+        _SHARED["fonts"], _SHARED["css"] = fonts, css
     return _SHARED["fonts"], _SHARED["css"]  # type: ignore[return-value]
 
 

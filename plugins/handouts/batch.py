@@ -11,6 +11,7 @@ poll.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 from flask import current_app
@@ -48,7 +49,28 @@ def seen_today(on_date) -> list[tuple[Patient, bool]]:
     return sorted(((p, p.id in printed) for p in patients), key=lambda r: r[0].display_name)
 
 
+# A job still "running" after this long lost its process (e.g. a server restart).
+STALE_AFTER = dt.timedelta(minutes=15)
+
+
+def running() -> Batch | None:
+    """Today's unfinished job, so a second click (or a second clerk) joins it instead of
+    printing everyone twice."""
+    return db.session.scalars(
+        select(Batch)
+        .where(
+            Batch.status.in_(("queued", "running")),
+            Batch.created_at > utcnow() - STALE_AFTER,
+        )
+        .order_by(Batch.id.desc())
+        .limit(1)
+    ).first()
+
+
 def start(user) -> Batch | None:
+    busy = running()
+    if busy is not None:
+        return busy
     on_date = utcnow().date()
     waiting = [p.id for p, done in seen_today(on_date) if not done]
     if not waiting:

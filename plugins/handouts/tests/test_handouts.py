@@ -361,3 +361,20 @@ def test_logo_that_is_not_a_real_png_or_jpeg_is_refused(app, signed_in, payload)
     from clinic.api import clinic_details
 
     assert clinic_details()["logo"] == ""
+
+
+def test_a_second_click_joins_the_running_batch_instead_of_printing_twice(app, signed_in):
+    from plugins.handouts.models import Batch
+
+    app.extensions["clinic"].pm.register(FakeSession(), name="fake-session")
+    client, user = signed_in("front-desk")
+    make_patient()
+    import datetime as dt
+
+    running = Batch(created_by_id=user.id, service_date=dt.date.today(), patient_ids=[1])
+    db.session.add(running)
+    db.session.commit()
+    client.get("/handouts/today")
+    response = client.post_form("/handouts/today/batch", {})
+    assert response.headers["Location"].endswith(f"/handouts/batches/{running.id}")
+    assert db.session.scalar(db.select(db.func.count()).select_from(Batch)) == 1
