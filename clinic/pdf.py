@@ -263,7 +263,7 @@ def _batch_worker(args: tuple[str, dict[str, Path], dict]) -> bytes:
 
 
 def render_many(
-    htmls: list[str],
+    htmls,
     roots: dict[str, Path],
     *,
     timeout: float,
@@ -273,7 +273,8 @@ def render_many(
 ) -> list[bytes | PdfError]:
     """Render several documents on ``workers`` processes, each within ``timeout``.
 
-    Meant for background jobs, never a web request.  ``on_each(index, result)`` is
+    Meant for background jobs, never a web request.  ``htmls`` may be a generator: each
+    document goes to a worker as soon as it is produced.  ``on_each(index, result)`` is
     called in input order as results arrive (for progress); a failed document gives a
     :class:`PdfError` in its place instead of stopping the others.
     """

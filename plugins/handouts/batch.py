@@ -131,27 +131,41 @@ def _run(app, job: Batch) -> None:
     user = db.session.get(User, job.created_by_id)
     job.status = "running"
     db.session.commit()
-    work = []
-    for patient_id in job.patient_ids:
-        patient = db.session.get(Patient, patient_id)
-        language = services.language_default(patient)
-        handouts = services.library(language)
-        sections = services.sections_for(patient, job.service_date, language, False)
-        chosen = services.preselected(handouts, sections)
-        inputs = services.PrintInputs(
-            patient=patient,
-            versions=[h.current for h in handouts if h.id in chosen],
-            language=language,
-            instructions=next(
-                (s.context.get("instructions") for s in sections if s.context.get("instructions")),
-                "",
-            ),
-            on_date=job.service_date,
-            printed_by=user.display_name,
-        )
-        html = services.build_html(inputs)
-        work.append((inputs, html, services.cache_key(html)))
-    db.session.commit()
+    work: list[tuple[services.PrintInputs, str, str]] = []
+    libraries: dict[str, list] = {}
+
+    def documents():
+        # A generator: the pool starts rendering the first patients while the HTML of
+        # the next ones is still being built here.
+        for patient_id in job.patient_ids:
+            patient = db.session.get(Patient, patient_id)
+            language = services.language_default(patient)
+            if language not in libraries:
+                libraries[language] = [(h, h.current) for h in services.library(language)]
+            handouts = [h for h, _v in libraries[language]]
+            sections = services.sections_for(patient, job.service_date, language, False)
+            chosen = services.preselected(handouts, sections)
+            inputs = services.PrintInputs(
+                patient=patient,
+                versions=[v for h, v in libraries[language] if h.id in chosen],
+                language=language,
+                instructions=next(
+                    (
+                        s.context.get("instructions")
+                        for s in sections
+                        if s.context.get("instructions")
+                    ),
+                    "",
+                ),
+                on_date=job.service_date,
+                printed_by=user.display_name,
+            )
+            html = services.build_html(inputs)
+            work.append((inputs, html, services.cache_key(html)))
+            # Release the database between patients (SQLite: the write lock), so staff
+            # requests never wait for the whole batch to be prepared.
+            db.session.commit()
+            yield html
 
     def progress(index, result):
         inputs, _html, key = work[index]
@@ -189,7 +203,7 @@ def _run(app, job: Batch) -> None:
         db.session.commit()
 
     results = render_many(
-        [html for _i, html, _k in work],
+        documents(),
         asset_roots(app),
         timeout=app.config["CLINIC_PDF_TIMEOUT_SECONDS"],
         workers=int(setting("handouts.batch_workers")),
