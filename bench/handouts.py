@@ -7,8 +7,10 @@
   child with its time limit, caching and auditing), against ``bare_seconds``: bare
   WeasyPrint rendering the same final HTML in this process with a pre-parsed
   stylesheet and a shared font configuration.  Target ``app_vs_bare`` <= 1.25.
-* ``reprint_seconds``: the same print again (a printer jam), served from the cache of
-  rendered bytes.  Target ``reprint_vs_render`` < 0.1.
+* ``reprint_seconds``: the same PDF opened again from the chart (a printer jam),
+  served from the cache of rendered bytes.  Target ``reprint_vs_render`` < 0.1.
+  ``resubmit_seconds`` is the print form sent again with the same inputs (templating
+  again, then the same cache key).
 * ``batch_seconds``: "Today's handouts" for 50 patients (the background job, run
   inline) against ``sequential_seconds``: the same 50 documents rendered one after the
   other through the core's guarded renderer.  Target ``batch_speedup`` >= 1.6.
@@ -153,8 +155,22 @@ def measure() -> dict:
                 .pages
             )
 
+            # A printer jam: the clerk opens the same PDF again from the chart ...
             app_print(0, "reprint")
-            reprint_seconds = _median(lambda _i: app_print(0, "reprint"))
+            from plugins.handouts.models import HandoutPrint
+
+            last = db.session.scalars(
+                db.select(HandoutPrint).order_by(HandoutPrint.id.desc()).limit(1)
+            ).one()
+            pdf_url = f"/handouts/patients/{patient.id}/prints/{last.id}.pdf"
+
+            def reprint(_i: int) -> None:
+                response = client.get(pdf_url)
+                assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+            reprint_seconds = _median(reprint)
+            # ... or submits the same form again (same inputs, so the same cache key).
+            resubmit_seconds = _median(lambda _i: app_print(0, "reprint"))
 
             # 50 documents one after the other through the guarded renderer ...
             htmls = []
@@ -196,6 +212,8 @@ def measure() -> dict:
         "app_vs_bare": round(app_seconds / bare_seconds, 3),
         "reprint_seconds": round(reprint_seconds, 4),
         "reprint_vs_render": round(reprint_seconds / app_seconds, 4),
+        "resubmit_seconds": round(resubmit_seconds, 4),
+        "resubmit_vs_render": round(resubmit_seconds / app_seconds, 4),
         "sequential_seconds": round(sequential_seconds, 3),
         "batch_seconds": round(batch_seconds, 3),
         "batch_speedup": round(sequential_seconds / batch_seconds, 3),

@@ -80,3 +80,17 @@ def test_every_page_of_a_long_document_carries_the_patient_and_page_count(app, s
         text = page.extract_text()
         assert f"Long Packet · Born {patient.date_of_birth.isoformat()}" in text
         assert f"Page {number} of {total}" in text
+
+
+def test_filled_intake_packet_puts_findings_and_scores_on_page_one(app, signed_in):
+    from plugins.intake.tests.route_policy import route_args as intake_records
+
+    client, user = signed_in("therapist")
+    patient = make_patient(first_name="Page", last_name="One")
+    args = intake_records(patient, {"front-desk": user, "therapist": user, "admin": user})
+    url = f"/intake/patients/{patient.id}/completed/{args['completed_run_id']}/print.pdf"
+    reader = PdfReader(io.BytesIO(client.get(url).data))
+    first = reader.pages[0].extract_text()
+    assert "Safety alerts (for clinician review, not a diagnosis)" in first
+    assert "Takes a blood thinner" in first
+    assert "Scores" in first and "Numeric Pain Rating Scale" in first
