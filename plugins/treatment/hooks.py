@@ -238,6 +238,7 @@ def handout_sections(patient, context):
     specs = services.modalities()
     done = [
         {
+            "key": e.modality_key,
             "label": specs[e.modality_key].label if e.modality_key in specs else e.modality_key,
             "regions": [region_label(r) for r in (e.values or {}).get("regions") or []],
             "minutes": e.minutes,
