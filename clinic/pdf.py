@@ -123,9 +123,10 @@ def shared_resources() -> tuple[FontConfiguration, CSS]:
         css = CSS(string=CORE_CSS.read_text(), font_config=fonts)
         # One throw-away render loads the fonts and text-shaping caches here, in the
         # parent, so each forked child starts warm instead of loading them again.
+        # Writing it as tagged PDF/UA also loads the lazily imported writer modules.
         HTML(string=_WARM_UP, base_url=ASSET_BASE + "core/").render(
             stylesheets=[css], font_config=fonts
-        ).write_pdf()
+        ).write_pdf(pdf_variant="pdf/ua-1")
         _SHARED["fonts"], _SHARED["css"] = fonts, css
     return _SHARED["fonts"], _SHARED["css"]  # type: ignore[return-value]
 
