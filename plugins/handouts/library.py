@@ -9,6 +9,7 @@ the files never overwrites what a clinic wrote.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -41,7 +42,9 @@ class Bundled:
     tags: tuple[str, ...]
 
 
-def bundled() -> list[Bundled]:
+@lru_cache(maxsize=1)
+def bundled() -> tuple[Bundled, ...]:
+    """The bundled files, read once per process (they ship with the code)."""
     items = []
     for language in LANGUAGES:
         for slug in ORDER:
@@ -50,7 +53,7 @@ def bundled() -> list[Bundled]:
             tags = tuple(t.strip() for t in head.removeprefix("tags:").split(",") if t.strip())
             title, body = split_title(rest)
             items.append(Bundled(slug, language, title, body.strip() + "\n", tags))
-    return items
+    return tuple(items)
 
 
 def ensure_library() -> None:

@@ -45,6 +45,9 @@ class Handout(db.Model):
 
     @property
     def current(self) -> HandoutVersion:
+        cached = self.__dict__.get("_current")
+        if cached is not None:
+            return cached
         return db.session.scalars(
             select(HandoutVersion)
             .where(HandoutVersion.handout_id == self.id)
@@ -118,3 +121,28 @@ class Batch(db.Model):
     message: Mapped[str] = mapped_column(Text, nullable=False, default="")
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+def load_current(handouts: list[Handout]) -> list[Handout]:
+    """Attach each handout's latest version in one query (``handout.current``)."""
+    if not handouts:
+        return handouts
+    from sqlalchemy import func
+
+    latest = (
+        select(HandoutVersion.handout_id, func.max(HandoutVersion.number).label("n"))
+        .where(HandoutVersion.handout_id.in_([h.id for h in handouts]))
+        .group_by(HandoutVersion.handout_id)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(HandoutVersion).join(
+            latest,
+            (HandoutVersion.handout_id == latest.c.handout_id)
+            & (HandoutVersion.number == latest.c.n),
+        )
+    ).all()
+    by_id = {v.handout_id: v for v in rows}
+    for h in handouts:
+        h.__dict__["_current"] = by_id[h.id]
+    return handouts

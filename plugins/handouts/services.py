@@ -25,7 +25,7 @@ from clinic.api import (
 )
 from plugins.handouts.library import LANGUAGES, language_for, sort_key
 from plugins.handouts.markdown import render
-from plugins.handouts.models import Handout, HandoutVersion, RenderCache
+from plugins.handouts.models import Handout, HandoutVersion, RenderCache, load_current
 
 # Words of the page frame and of our own parts of the PDF, per language.
 LABELS = {
@@ -132,7 +132,7 @@ def library(language: str) -> list[Handout]:
     rows = db.session.scalars(
         select(Handout).where(Handout.language == language, Handout.active.is_(True))
     ).all()
-    return sorted(rows, key=sort_key)
+    return load_current(sorted(rows, key=sort_key))
 
 
 def preselected(handouts: list[Handout], sections: list[HandoutSection]) -> set[int]:
@@ -160,7 +160,7 @@ def versions_for(ids: list[int], language: str | None = None) -> list[HandoutVer
     ).all()
     if len(rows) != len(set(ids)):
         raise HandoutInputError("One of the chosen handouts does not exist in this clinic.")
-    return [h.current for h in sorted(rows, key=sort_key)]
+    return [h.current for h in load_current(sorted(rows, key=sort_key))]
 
 
 def build_html(inputs: PrintInputs, *, therapist: str = "") -> str:
