@@ -58,8 +58,14 @@ def test_handouts_after_a_signed_session_carry_the_session_and_the_red_flags(app
     patient = make_patient(first_name="Marta", last_name="Lindqvist")
     plan = make_plan(patient, user, diagnoses=["M54.50"])
     make_note(
-        patient, user, plan=plan, signed=True, keys=("nmt", "hot_pack"),
-        pain_before=7, pain_after=4, home_care=["handouts:staying-active"],
+        patient,
+        user,
+        plan=plan,
+        signed=True,
+        keys=("nmt", "hot_pack"),
+        pain_before=7,
+        pain_after=4,
+        home_care=["handouts:staying-active"],
         plan_text="Walk every day; heat in the evening.",
     )
     _red_flag(patient, user)
