@@ -315,7 +315,7 @@ def join_pdfs(parts: list[bytes]) -> bytes:
 
     writer = PdfWriter()
     for part in parts:
-        writer.append(io.BytesIO(part))
+        writer.append(io.BytesIO(part), import_outline=False)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -170,7 +170,9 @@ def _run(app, job: Batch) -> None:
     def progress(index, result):
         inputs, _html, key = work[index]
         if isinstance(result, bytes):
-            services.store(key, result)
+            # The batch file is for paper, so it is rendered untagged (much faster to
+            # render and to join); the patient's own copy keeps the tagged key, and
+            # reopening it from the chart renders and caches the accessible version.
             given = HandoutPrint(
                 patient_id=inputs.patient.id,
                 printed_by_id=user.id,
@@ -207,7 +209,7 @@ def _run(app, job: Batch) -> None:
         asset_roots(app),
         timeout=app.config["CLINIC_PDF_TIMEOUT_SECONDS"],
         workers=int(setting("handouts.batch_workers")),
-        pdf_options=services.PDF_OPTIONS,
+        pdf_options=None,
         on_each=progress,
     )
     good = [r for r in results if isinstance(r, bytes)]

@@ -13,6 +13,7 @@ Our own rules then decide what links and images may become:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from markdown_it import MarkdownIt
@@ -50,8 +51,10 @@ def _parser() -> MarkdownIt:
 _MD = _parser()
 
 
+@lru_cache(maxsize=256)
 def render(text: str) -> str:
-    """Sanitised HTML for a handout body."""
+    """Sanitised HTML for a handout body (cached: a batch renders the same versions
+    for every patient)."""
     return _MD.render(text or "", {})
 
 

@@ -315,6 +315,9 @@ def test_todays_handouts_batch_renders_everyone_not_yet_printed(app, signed_in):
     assert "Ana" in text and "Ben" in text
     db.session.expire_all()
     assert {_last_print(p).batch_id is not None for p in (first, second)} == {True}
+    # The batch file is for paper; reopening one patient's copy gives the tagged PDF.
+    own = client.get(f"/handouts/patients/{first.id}/prints/{_last_print(first).id}.pdf")
+    assert "/StructTreeRoot" in PdfReader(io.BytesIO(own.data)).trailer["/Root"]
     assert "Print all" not in client.get("/handouts/today").text
 
 
