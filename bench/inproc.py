@@ -140,7 +140,7 @@ def pdf_overhead(app, cookie: str, paths: dict[str, str], base_url: str, repeat:
     results = {}
     for label, path in paths.items():
 
-        def capture(html, _roots, _timeout, label=label):
+        def capture(html, *_args, label=label, **_kwargs):
             captured[label] = html
             return b"%PDF-1.7 captured"
 
@@ -153,7 +153,8 @@ def pdf_overhead(app, cookie: str, paths: dict[str, str], base_url: str, repeat:
         roots = pdf.asset_roots(app)
         fetcher = pdf.AssetFetcher(roots)
         fonts = FontConfiguration()
-        sheets = [
+        # The page frame's stylesheet is given by the PDF service, not linked in the HTML.
+        sheets = [CSS(string=pdf.CORE_CSS.read_text(), font_config=fonts)] + [
             CSS(url=href, url_fetcher=fetcher, font_config=fonts) for href in _LINK.findall(html)
         ]
         bare_html = _LINK.sub("", html)

@@ -113,6 +113,8 @@ def from_environment(instance_path: Path) -> dict:
         "CLINIC_ADDRESS": os.environ.get("CLINIC_ADDRESS", ""),
         "CLINIC_PHONE": os.environ.get("CLINIC_PHONE", ""),
         "CLINIC_NPI": os.environ.get("CLINIC_NPI", ""),
+        # Paper for every printed document until an admin picks one (Letter or A4).
+        "CLINIC_PAPER_SIZE": os.environ.get("CLINIC_PAPER_SIZE", "Letter"),
         # Plain-HTTP desk installs on 127.0.0.1 turn this off; anything reachable over a
         # network must run behind TLS with it on.
         "SESSION_COOKIE_SECURE": _env_bool("CLINIC_SECURE_COOKIES", True),

@@ -200,8 +200,18 @@ def patient_care_plans(patient, on_date):
 def handout_sections(patient, context):
     """Aftercare sections a handout may include for this patient.
 
-    ``context`` is a dict describing why the handout is made (e.g. the modalities of
-    a session).  Returns a list of :class:`clinic.api.HandoutSection`.
+    ``context`` is a dict describing why the handout is made.  Two kinds are asked:
+
+    * ``{"modalities": [...]}`` from a session note: which handouts to offer as
+      home-care advice (the handouts plugin answers with ids ``"handouts:<slug>"``);
+    * ``{"purpose": "print", "on_date": date, "language": "en"|"es",
+      "no_diagnosis": bool}`` while printing: a section to put in the patient's PDF
+      (today's session, red flags ...).  Its ``template`` is rendered with
+      ``section`` (the HandoutSection), ``language`` and ``no_diagnosis``.  Optional
+      ``context`` keys the handouts plugin reads: ``modalities_keys`` and
+      ``home_care`` (to preselect handouts), ``therapist``, ``next_visit``.
+
+    Returns a list of :class:`clinic.api.HandoutSection`.
 
     Example::
 
@@ -210,6 +220,21 @@ def handout_sections(patient, context):
             if "hot_pack" in context.get("modalities", ()):
                 return [HandoutSection("home-heat", "Using heat at home",
                                        "handouts/sections/heat.html")]
+    """
+
+
+@hookspec
+def patients_seen(on_date):
+    """Ids of patients who had a visit on ``on_date`` (a :class:`datetime.date`).
+
+    Lets a plugin build a "seen today" list (e.g. handouts to print) without knowing
+    which plugin records visits.  Returns a list of patient ids.
+
+    Example::
+
+        @hookimpl
+        def patients_seen(on_date):
+            return [n.patient_id for n in notes_on(on_date)]
     """
 
 

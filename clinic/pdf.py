@@ -8,9 +8,17 @@ Rendering is locked down:
   paths, no network, no redirects;
 * embedded files (``<link rel="attachment">``, ``<a rel="attachment">``) are
   stripped before the PDF is written;
-* each render runs in a forked child with a time limit, so a pathological document
-  cannot hold a worker forever;
+* each render runs in a forked child with a time limit and a memory limit, so a
+  pathological document cannot hold a worker forever or push the server into swap;
 * every print is written to the audit log, and the response is never cached.
+
+Callers may ask for a few output options (:data:`PDF_OPTIONS`): ``pdf_variant``
+(``"pdf/ua-1"`` gives a tagged, accessible PDF) and ``pdf_tags``.  Nothing else reaches
+WeasyPrint, so no caller can switch the fetcher, attachments or time limit off.
+
+The shared stylesheet ``pdf/print.css`` (the letterhead and page frame of
+``templates/pdf/base.html``) is parsed once per process with one shared font
+configuration, so a render spends its time on the document, not on the frame.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, current_app, render_template
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -32,6 +40,17 @@ _DATA_URL = re.compile(
     r"^data:(?P<type>[\w.+/-]*)(?P<params>(;[\w.+-]+=[\w.+-]+)*)"
     r"(?P<b64>;base64)?,(?P<data>.*)$",
     re.S,
+)
+
+
+# The only write options a caller may set; values are checked against these too.
+PDF_OPTIONS = {"pdf_variant": {None, "pdf/ua-1", "pdf/ua-2"}, "pdf_tags": {None, True, False}}
+CORE_CSS = Path(__file__).parent / "static" / "pdf" / "print.css"
+_SHARED: dict[str, object] = {}
+_WARM_UP = (
+    "<html lang=en><h1>Warm-up</h1><h2>Fonts</h2><p>Regular <b>bold</b> <i>italic</i> "
+    "<strong>strong</strong> 0123456789 áéíóúñ ¿¡ · — °</p><table><tr><th>a</th><td>b</td>"
+    "</tr></table><ul><li>item</li></ul></html>"
 )
 
 
@@ -84,58 +103,45 @@ def asset_roots(app: Flask) -> dict[str, Path]:
     return roots
 
 
-_font_config: FontConfiguration | None = None
+def checked_options(options: dict | None) -> dict:
+    """The caller's write options, refusing any name or value not in :data:`PDF_OPTIONS`."""
+    options = dict(options or {})
+    for name, value in options.items():
+        if name not in PDF_OPTIONS or value not in PDF_OPTIONS[name]:
+            raise ValueError(f"unsupported PDF option {name}={value!r}")
+    return {k: v for k, v in options.items() if v is not None}
 
 
-def font_config() -> FontConfiguration:
-    """One font configuration per worker process, made before the first render.
+def shared_resources() -> tuple[FontConfiguration, CSS]:
+    """One font configuration and the parsed core stylesheet for this process.
 
-    Setting up fontconfig costs more than laying out a one-page document.  It is
-    made in the worker and inherited by each forked render child, which only reads
-    it (a child's changes die with the child), so no state passes between renders.
+    Made in the parent before any fork, so every render child (and every batch worker)
+    inherits them instead of scanning fonts and parsing the frame again.
     """
-    global _font_config
-    if _font_config is None:
-        _font_config = FontConfiguration()
-    return _font_config
+    if "css" not in _SHARED:
+        fonts = FontConfiguration()
+        css = CSS(string=CORE_CSS.read_text(), font_config=fonts)
+        # One throw-away render loads the fonts and text-shaping caches here, in the
+        # parent, so each forked child starts warm instead of loading them again.
+        # Writing it as tagged PDF/UA also loads the lazily imported writer modules.
+        HTML(string=_WARM_UP, base_url=ASSET_BASE + "core/").render(
+            stylesheets=[css], font_config=fonts
+        ).write_pdf(pdf_variant="pdf/ua-1")
+        _SHARED["fonts"], _SHARED["css"] = fonts, css
+    return _SHARED["fonts"], _SHARED["css"]  # type: ignore[return-value]
 
 
-_warmed = False
-
-
-_WARM_UP = (
-    '<!doctype html><html><head><link rel="stylesheet" href="pdf/print.css"></head><body>'
-    "<h1>Clinic</h1><h2>Patient</h2><p><strong>Name</strong> <em>note</em> <small>1</small></p>"
-    "<table><thead><tr><th>Date</th><th>Value</th></tr></thead>"
-    "<tbody><tr><td>2026-01-01</td><td>4</td></tr></tbody></table></body></html>"
-)
-
-
-def warm_renderer(roots: dict[str, Path]) -> None:
-    """Lay out one constant, data-free page in the worker, once.
-
-    Pango, HarfBuzz and WeasyPrint fill caches (fonts found, shaped glyphs, the
-    default style sheets) on first use.  Filled in the worker before it forks, every
-    render child starts with them warm instead of paying for them on every print: a
-    face sheet went from ~1.8 s to ~0.3 s through the app on a busy machine.
-    """
-    global _warmed
-    if not _warmed:
-        HTML(
-            string=_WARM_UP, base_url=ASSET_BASE + "core/", url_fetcher=AssetFetcher(roots)
-        ).render(font_config=font_config()).write_pdf()
-        _warmed = True
-
-
-def html_to_pdf(html: str, roots: dict[str, Path]) -> bytes:
+def html_to_pdf(html: str, roots: dict[str, Path], options: dict | None = None) -> bytes:
     """Render without any time limit (used inside the child process and by tests)."""
+    options = checked_options(options)
+    fonts, core_css = shared_resources()
     document = HTML(
         string=html, base_url=ASSET_BASE + "core/", url_fetcher=AssetFetcher(roots)
-    ).render(font_config=font_config())
+    ).render(stylesheets=[core_css], font_config=fonts)
     document.metadata.attachments = []
     for page in document.pages:
         page.links = [link for link in page.links if link[0] != "attachment"]
-    return document.write_pdf(attachments=None)
+    return document.write_pdf(attachments=None, **options)
 
 
 def _limit_memory(extra_mb: int | None) -> None:
@@ -158,10 +164,12 @@ def _limit_memory(extra_mb: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _child(conn, html: str, roots: dict[str, Path], memory_mb: int | None = None) -> None:
+def _child(
+    conn, html: str, roots: dict[str, Path], options: dict | None = None, memory_mb=None
+) -> None:
     try:
         _limit_memory(memory_mb)
-        conn.send(("ok", html_to_pdf(html, roots)))
+        conn.send(("ok", html_to_pdf(html, roots, options)))
     except MemoryError:
         conn.send(("error", "it needed more memory than a PDF may use"))
     except Exception as exc:  # noqa: BLE001 -- report any failure to the parent
@@ -171,12 +179,19 @@ def _child(conn, html: str, roots: dict[str, Path], memory_mb: int | None = None
 
 
 def render_with_timeout(
-    html: str, roots: dict[str, Path], timeout: float, memory_mb: int | None = None
+    html: str,
+    roots: dict[str, Path],
+    timeout: float,
+    options: dict | None = None,
+    memory_mb: int | None = None,
 ) -> bytes:
-    warm_renderer(roots)  # done here, before the fork, so every child inherits it
+    options = checked_options(options)
+    shared_resources()
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(child, html, roots, memory_mb), daemon=True)
+    process = ctx.Process(
+        target=_child, args=(child, html, roots, options, memory_mb), daemon=True
+    )
     process.start()
     child.close()
     try:
@@ -194,12 +209,30 @@ def render_with_timeout(
     return payload
 
 
-def render_pdf(template: str, **context) -> bytes:
-    from clinic.extensions import db
+def render_pdf_html(template: str, **context) -> str:
+    """The final HTML of a printed document: the template plus the frame's context.
+
+    ``clinic`` (letterhead details, logo, paper size), ``printed_on`` (today's date)
+    and ``printed_by`` (the signed-in user's name) are filled in unless given.  The
+    result depends only on its inputs, so callers may hash it as a cache key.
+    """
+    from flask_login import current_user
+
+    from clinic.clock import utcnow
     from clinic.settings import clinic_details
 
     context.setdefault("clinic", clinic_details())
-    html = render_template(template, **context)
+    context.setdefault("printed_on", utcnow().date().isoformat())
+    if "printed_by" not in context:
+        user = current_user if current_user and current_user.is_authenticated else None
+        context["printed_by"] = user.display_name if user is not None else ""
+    return render_template(template, **context)
+
+
+def render_html(html: str, *, pdf_options: dict | None = None) -> bytes:
+    """Render final HTML (from :func:`render_pdf_html`) safely, with the time limit."""
+    from clinic.extensions import db
+
     # Everything the document needs is now in ``html``.  End the transaction so a slow
     # render never holds a database lock (SQLite serialises writers) while it runs.
     db.session.commit()
@@ -207,18 +240,45 @@ def render_pdf(template: str, **context) -> bytes:
         html,
         asset_roots(current_app),
         current_app.config["CLINIC_PDF_TIMEOUT_SECONDS"],
+        pdf_options,
         current_app.config.get("CLINIC_PDF_MEMORY_MB"),
     )
 
 
+def render_pdf(template: str, *, pdf_options: dict | None = None, **context) -> bytes:
+    return render_html(render_pdf_html(template, **context), pdf_options=pdf_options)
+
+
+def pdf_bytes_response(pdf: bytes, filename: str, *, download: bool = False) -> Response:
+    """An uncached PDF response with a file name safe for the header."""
+    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:100] or "document.pdf"
+    disposition = "attachment" if download else "inline"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{safe_name}"',
+            "Cache-Control": "no-store, private",
+            "Pragma": "no-cache",
+        },
+    )
+
+
 def pdf_response(
-    template: str, *, filename: str, patient_id: int | None, object_type: str, object_id, **context
+    template: str,
+    *,
+    filename: str,
+    patient_id: int | None,
+    object_type: str,
+    object_id,
+    pdf_options: dict | None = None,
+    **context,
 ) -> Response:
     """Render, audit the print, and return an uncached inline PDF response."""
     from clinic.audit.service import record
     from clinic.extensions import db
 
-    pdf = render_pdf(template, **context)
+    pdf = render_pdf(template, pdf_options=pdf_options, **context)
     record(
         "pdf.print",
         patient_id=patient_id,
@@ -227,13 +287,67 @@ def pdf_response(
         detail={"template": template, "bytes": len(pdf)},
     )
     db.session.commit()
-    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:100] or "document.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{safe_name}"',
-            "Cache-Control": "no-store, private",
-            "Pragma": "no-cache",
-        },
-    )
+    return pdf_bytes_response(pdf, filename)
+
+
+def _batch_worker(args: tuple[str, dict[str, Path], dict]) -> bytes:
+    html, roots, options = args
+    return html_to_pdf(html, roots, options)
+
+
+def render_many(
+    htmls,
+    roots: dict[str, Path],
+    *,
+    timeout: float,
+    workers: int = 2,
+    pdf_options: dict | None = None,
+    on_each=None,
+) -> list[bytes | PdfError]:
+    """Render several documents on ``workers`` processes, each within ``timeout``.
+
+    Meant for background jobs, never a web request.  ``htmls`` may be a generator: each
+    document goes to a worker as soon as it is produced.  ``on_each(index, result)`` is
+    called in input order as results arrive (for progress); a failed document gives a
+    :class:`PdfError` in its place instead of stopping the others.
+    """
+    import time
+
+    options = checked_options(pdf_options)
+    shared_resources()
+    ctx = multiprocessing.get_context("fork")
+    results: list[bytes | PdfError] = []
+    pool = ctx.Pool(max(1, workers))
+    try:
+        pending = [pool.apply_async(_batch_worker, ((h, roots, options),)) for h in htmls]
+        started = time.monotonic()
+        for index, job in enumerate(pending):
+            # Each document has its own limit, counted from when it could have started.
+            remaining = timeout * (1 + index // max(1, workers)) - (time.monotonic() - started)
+            try:
+                result: bytes | PdfError = job.get(max(remaining, 0.1))
+            except multiprocessing.TimeoutError:
+                result = PdfTimeout(f"the PDF took longer than {timeout:g} s to render")
+            except Exception as exc:  # noqa: BLE001 -- one bad document must not stop the rest
+                result = PdfError(f"the PDF could not be rendered: {exc!r}")
+            results.append(result)
+            if on_each is not None:
+                on_each(index, result)
+    finally:
+        pool.terminate()
+        pool.join()
+    return results
+
+
+def join_pdfs(parts: list[bytes]) -> bytes:
+    """One PDF holding the pages of ``parts`` in order (for printing a batch at once)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(io.BytesIO(part), import_outline=False)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

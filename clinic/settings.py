@@ -64,13 +64,73 @@ def set_setting(key: str, value: Any) -> None:
         request.__dict__["_clinic_settings"][key] = encoded
 
 
+PAPER_SIZES = ("Letter", "A4")
+LOGO_KEY = "clinic.logo"
+PAPER_KEY = "clinic.paper_size"
+# A letterhead logo is a few tens of kilobytes; the cap keeps every PDF render (which
+# inlines it) and every settings read cheap.
+LOGO_MAX_BYTES = 256 * 1024
+LOGO_MAX_PIXELS = 4000
+
+
+class LogoError(ValueError):
+    pass
+
+
 def clinic_details() -> dict[str, str]:
-    """Name, address, phone and NPI for printed documents."""
+    """Name, address, phone and NPI for printed documents, plus the letterhead extras.
+
+    ``logo`` is a ``data:`` URL (the only kind of image the PDF fetcher accepts besides
+    packaged assets) or ``""``; ``paper`` is ``"Letter"`` or ``"A4"``.
+    """
+    keys = (*CLINIC_DETAILS, LOGO_KEY, PAPER_KEY)
     stored = {
         s.key: json.loads(s.value)
-        for s in db.session.scalars(select(Setting).where(Setting.key.in_(CLINIC_DETAILS)))
+        for s in db.session.scalars(select(Setting).where(Setting.key.in_(keys)))
     }
-    return {
+    details = {
         key.split(".", 1)[1]: stored.get(key, current_app.config.get(env_key, ""))
         for key, (env_key, _label) in CLINIC_DETAILS.items()
     }
+    logo = stored.get(LOGO_KEY)
+    details["logo"] = f"data:{logo['mime']};base64,{logo['data']}" if logo else ""
+    paper = stored.get(PAPER_KEY) or current_app.config.get("CLINIC_PAPER_SIZE", "Letter")
+    details["paper"] = paper if paper in PAPER_SIZES else "Letter"
+    return details
+
+
+def checked_logo(data: bytes) -> dict[str, str]:
+    """The stored form of an uploaded logo, or :class:`LogoError` saying why not.
+
+    The type is decided by the bytes, never by the file name or the browser's claim:
+    only PNG and JPEG magic numbers pass, and the image must decode completely, so an
+    HTML page or an SVG with a script renamed ``logo.png`` is refused.
+    """
+    import base64
+    import io
+
+    from PIL import Image
+
+    if not data:
+        raise LogoError("Choose a PNG or JPEG file.")
+    if len(data) > LOGO_MAX_BYTES:
+        raise LogoError(f"The logo is larger than {LOGO_MAX_BYTES // 1024} KB; use a smaller file.")
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        mime, fmt = "image/png", "PNG"
+    elif data.startswith(b"\xff\xd8\xff"):
+        mime, fmt = "image/jpeg", "JPEG"
+    else:
+        raise LogoError("The logo must be a PNG or JPEG image.")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != fmt:
+                raise LogoError("The logo must be a PNG or JPEG image.")
+            width, height = image.size
+            if max(width, height) > LOGO_MAX_PIXELS:
+                raise LogoError(f"The logo is wider or taller than {LOGO_MAX_PIXELS} pixels.")
+            image.load()
+    except LogoError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- any decoder failure means "not an image"
+        raise LogoError("The file could not be read as an image.") from exc
+    return {"mime": mime, "data": base64.b64encode(data).decode("ascii")}

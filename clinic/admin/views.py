@@ -18,8 +18,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_wtf.file import FileField
 from sqlalchemy import select
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from clinic.audit.models import AuditEvent
@@ -33,7 +34,18 @@ from clinic.extensions import db
 from clinic.forms import ClinicForm, choices
 from clinic.permissions import require, role_permissions
 from clinic.security import csv_cell
-from clinic.settings import CLINIC_DETAILS, clinic_details, set_setting
+from clinic.settings import (
+    CLINIC_DETAILS,
+    LOGO_KEY,
+    LOGO_MAX_BYTES,
+    PAPER_KEY,
+    PAPER_SIZES,
+    LogoError,
+    checked_logo,
+    clinic_details,
+    get_setting,
+    set_setting,
+)
 
 bp = Blueprint("admin", __name__)
 
@@ -194,6 +206,21 @@ class ClinicDetailsForm(ClinicForm):
     address = StringField("Address", validators=[Length(max=300)])
     phone = StringField("Phone", validators=[Length(max=40)])
     npi = StringField("Group NPI", validators=[Optional(), Length(min=10, max=10)])
+    paper = SelectField("Paper size", choices=choices((p, p) for p in PAPER_SIZES))
+    logo = FileField("Logo (PNG or JPEG)")
+    remove_logo = BooleanField("Remove the logo")
+
+    def validate_logo(self, field):
+        from wtforms.validators import ValidationError
+
+        upload = field.data
+        if not upload or not getattr(upload, "filename", ""):
+            field.checked = None
+            return
+        try:
+            field.checked = checked_logo(upload.read(LOGO_MAX_BYTES + 1))
+        except LogoError as exc:
+            raise ValidationError(str(exc)) from exc
 
     def validate_npi(self, field):
         from wtforms.validators import ValidationError
@@ -209,11 +236,29 @@ def clinic_settings():
     if form.validate_on_submit():
         for key in CLINIC_DETAILS:
             set_setting(key, (getattr(form, key.split(".", 1)[1]).data or "").strip())
-        record("settings.update", object_type="settings", object_id="clinic")
+        set_setting(PAPER_KEY, form.paper.data)
+        logo_change = None
+        if getattr(form.logo, "checked", None):
+            set_setting(LOGO_KEY, form.logo.checked)
+            logo_change = "uploaded"
+        elif form.remove_logo.data and get_setting(LOGO_KEY):
+            set_setting(LOGO_KEY, None)
+            logo_change = "removed"
+        record(
+            "settings.update",
+            object_type="settings",
+            object_id="clinic",
+            detail={"logo": logo_change} if logo_change else None,
+        )
         db.session.commit()
         flash("Clinic details saved; printed documents use them from now on.", "success")
         return redirect(url_for("admin.clinic_settings"))
-    return render_template("admin/clinic.html", form=form)
+    return render_template(
+        "admin/clinic.html",
+        form=form,
+        logo=clinic_details()["logo"],
+        logo_max_kb=LOGO_MAX_BYTES // 1024,
+    )
 
 
 class AuditFilterForm(ClinicForm):

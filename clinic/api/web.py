@@ -26,7 +26,18 @@ from clinic.extensions import db
 from clinic.forms import ClinicForm, choices, take_draft
 from clinic.patients.lookup import patient_or_404, patient_record_or_404
 from clinic.patients.models import Patient
-from clinic.pdf import PdfError, PdfTimeout, pdf_response, render_pdf
+from clinic.pdf import (
+    PdfError,
+    PdfTimeout,
+    asset_roots,
+    join_pdfs,
+    pdf_bytes_response,
+    pdf_response,
+    render_html,
+    render_many,
+    render_pdf,
+    render_pdf_html,
+)
 from clinic.permissions import (
     ADMIN,
     BILLING,
@@ -59,6 +70,7 @@ __all__ = [
     "PluginManifest",
     "User",
     "append_only_ddl",
+    "asset_roots",
     "choices",
     "clinic_details",
     "collect",
@@ -66,17 +78,22 @@ __all__ = [
     "db",
     "drop_append_only_ddl",
     "end_current_staff_session",
+    "join_pdfs",
     "line_chart_svg",
     "logger",
     "patient_or_404",
     "patient_record_or_404",
+    "pdf_bytes_response",
     "pdf_response",
     "public",
     "record",
     "record_and_commit",
     "record_refusal",
     "record_refusal_and_commit",
+    "render_html",
+    "render_many",
     "render_pdf",
+    "render_pdf_html",
     "require",
     "run_after_create",
     "setting",

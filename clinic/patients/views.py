@@ -184,7 +184,6 @@ def face_sheet(patient_id: int):
         object_type="patient",
         object_id=patient.id,
         patient=patient,
-        printed_at=utcnow().strftime("%Y-%m-%d %H:%M"),
     )
 
 

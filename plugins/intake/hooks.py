@@ -7,6 +7,7 @@ import json
 from clinic.api import (
     AuditEventType,
     ChartPanel,
+    HandoutSection,
     NavItem,
     OutcomeMeasure,
     PatientAlert,
@@ -322,3 +323,28 @@ def worklist_items(user, today):
     if user_can(user, "intake.alerts.review"):
         rows += worklist.unreviewed_alerts()
     return rows
+
+
+@hookimpl
+def handout_sections(patient, context):
+    """While handouts are printed: a "see your doctor" section when the patient reported
+    a red flag (emergency wording for cauda equina signs).  Patient-facing and generic:
+    it names no condition, only what to do."""
+    if context.get("purpose") != "print":
+        return []
+    from plugins.intake import queries
+
+    flags = [f for f in queries.current_findings(patient.id) if f.kind == "red_flag" or f.emergency]
+    if not flags:
+        return []
+    spanish = context.get("language") == "es"
+    title = "Hable con su médico" if spanish else "Please talk to your doctor"
+    return [
+        HandoutSection(
+            "intake.red-flags",
+            title,
+            "intake/handout_red_flags.html",
+            context={"emergency": any(f.emergency for f in flags)},
+            order=10,
+        )
+    ]

@@ -14,6 +14,7 @@ from clinic.api import (
     BillableService,
     CarePlan,
     ChartPanel,
+    HandoutSection,
     NavItem,
     PatientAlert,
     SummaryFact,
@@ -255,3 +256,73 @@ def worklist_items(user, today):
     if user_can(user, "treatment.plans.view"):
         rows += worklist.plans_due(user, today)
     return rows
+
+
+@hookimpl
+def patients_seen(on_date):
+    """Patients with a session note (signed or not, not in error) on ``on_date``."""
+    from sqlalchemy import select
+
+    from clinic.api import db
+    from plugins.treatment.models import Note
+
+    notes = db.session.scalars(select(Note).where(Note.session_date == on_date)).all()
+    return sorted({n.patient_id for n in notes if not n.entered_in_error})
+
+
+@hookimpl
+def handout_sections(patient, context):
+    """While handouts are printed: today's session (modalities with regions and minutes,
+    pain before/after, the plan's home-care text, next re-evaluation)."""
+    if context.get("purpose") != "print":
+        return []
+    from clinic.api import region_label
+    from plugins.treatment import services
+
+    on_date = context.get("on_date")
+    notes = [
+        n
+        for n in services.patient_notes(patient.id)
+        if n.session_date == on_date and not n.entered_in_error
+    ]
+    if not notes:
+        return []
+    note = notes[0]
+    specs = services.modalities()
+    done = [
+        {
+            "key": e.modality_key,
+            "label": specs[e.modality_key].label if e.modality_key in specs else e.modality_key,
+            "regions": [region_label(r) for r in (e.values or {}).get("regions") or []],
+            "minutes": e.minutes,
+        }
+        for e in note.entries
+    ]
+    plan = note.plan
+    spanish = context.get("language") == "es"
+    diagnoses = []
+    if plan is not None and not context.get("no_diagnosis"):
+        from clinic.api import icd10
+
+        for code in plan.diagnoses or []:
+            found = icd10.lookup(code)
+            diagnoses.append(f"{code} {found.title}" if found else code)
+    return [
+        HandoutSection(
+            "treatment.session",
+            "Su sesión de hoy" if spanish else "Your session today",
+            "treatment/handout_session.html",
+            context={
+                "modalities": done,
+                "modalities_keys": [e.modality_key for e in note.entries],
+                "home_care": list(note.home_care or []),
+                "pain_before": note.pain_before,
+                "pain_after": note.pain_after,
+                "instructions": note.plan_text,
+                "therapist": note.therapist.display_name if note.therapist else "",
+                "diagnoses": diagnoses,
+                "reeval": plan.reeval_date.isoformat() if plan and plan.reeval_date else "",
+            },
+            order=5,
+        )
+    ]
