@@ -25,7 +25,10 @@ Groups:
 * sessions: ``end_current_staff_session``; ``verify_staff_password(user, password,
   purpose)`` → ``PasswordCheck`` re-checks a password (e.g. to sign), rate-limited and
   audited like sign-in;
-* time: ``utcnow``; anatomy: ``BODY_REGIONS``, ``REGIONS_BY_CODE``, ``region_label``;
+* time: ``utcnow``; ``local_time(value, fmt)`` (also the Jinja filter ``local_time``),
+  ``to_local`` and ``clinic_zone`` show stored naive-UTC times in the clinic's zone
+  (``CLINIC_TIME_ZONE``, default ``America/New_York``);
+* anatomy: ``BODY_REGIONS``, ``REGIONS_BY_CODE``, ``region_label``;
 * coding: ``icd10`` (``lookup``, ``search``, ``validate_codes`` over the bundled
   ICD-10-CM file).
 """
@@ -79,11 +82,13 @@ if TYPE_CHECKING:
         append_only_ddl,
         choices,
         clinic_details,
+        clinic_zone,
         collect,
         db,
         drop_append_only_ddl,
         end_current_staff_session,
         line_chart_svg,
+        local_time,
         logger,
         patient_or_404,
         patient_record_or_404,
@@ -99,6 +104,7 @@ if TYPE_CHECKING:
         setting,
         signed_in,
         take_draft,
+        to_local,
         user_can,
         verify_staff_password,
     )
@@ -139,6 +145,7 @@ __all__ = [
     "append_only_ddl",
     "choices",
     "clinic_details",
+    "clinic_zone",
     "collect",
     "db",
     "drop_append_only_ddl",
@@ -147,6 +154,7 @@ __all__ = [
     "hookspec",
     "icd10",
     "line_chart_svg",
+    "local_time",
     "logger",
     "patient_or_404",
     "patient_record_or_404",
@@ -163,6 +171,7 @@ __all__ = [
     "setting",
     "signed_in",
     "take_draft",
+    "to_local",
     "user_can",
     "utcnow",
     "verify_staff_password",

@@ -24,6 +24,7 @@ from clinic.clock import utcnow
 from clinic.database import append_only_ddl, drop_append_only_ddl, run_after_create
 from clinic.extensions import db
 from clinic.forms import ClinicForm, choices, take_draft
+from clinic.localtime import clinic_zone, local_time, to_local
 from clinic.patients.lookup import patient_or_404, patient_record_or_404
 from clinic.patients.models import Patient
 from clinic.pdf import PdfError, PdfTimeout, pdf_response, render_pdf
@@ -60,11 +61,13 @@ __all__ = [
     "append_only_ddl",
     "choices",
     "clinic_details",
+    "clinic_zone",
     "collect",
     "db",
     "drop_append_only_ddl",
     "end_current_staff_session",
     "line_chart_svg",
+    "local_time",
     "logger",
     "patient_or_404",
     "patient_record_or_404",
@@ -80,6 +83,7 @@ __all__ = [
     "setting",
     "signed_in",
     "take_draft",
+    "to_local",
     "user_can",
     "verify_staff_password",
 ]

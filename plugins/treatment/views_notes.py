@@ -6,7 +6,6 @@ Signing, addenda and entered-in-error are in views_signing; the rules a note mus
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -17,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.api import (
     db,
+    local_time,
     patient_or_404,
     record,
     record_and_commit,
@@ -316,7 +316,9 @@ def note_autosave(patient_id: int, note_id: int):
         return _conflict(note, as_json=True)
     record("treatment.note.autosave", patient_id=patient.id, object_type="note", object_id=note.id)
     db.session.commit()
-    return jsonify({"version": note.version, "saved_at": dt.datetime.now().strftime("%H:%M")})
+    # The clinic's clock, like every time on the page (not the server's own zone).
+    saved_at = local_time(note.draft_saved_at, "%H:%M", zone=False)
+    return jsonify({"version": note.version, "saved_at": saved_at})
 
 
 def _add_entry(patient, note: Note):

@@ -185,6 +185,50 @@ def _render_form(form, patient, plan, status=200):
     ), status
 
 
+def _activate_if_clear(patient, plan: Plan) -> str | None:
+    """For "Save and activate": activate the just-saved draft through the same gate as
+    the status form.  Returns why it stays a draft, or None once it is active.
+
+    The plan's contents are saved either way, so a blocked activation costs the
+    therapist nothing but a second click after the review.
+    """
+    blockers = plan_activation_blockers(services.safety_flags(patient))
+    try:
+        check_transition(plan.status, "active", blockers=blockers)
+    except PlanTransitionError as exc:
+        record(
+            "treatment.plan.refused",
+            patient_id=patient.id,
+            object_type="plan",
+            object_id=plan.id,
+            outcome="refused",
+            detail={"from": plan.status, "to": "active", "why": str(exc)},
+        )
+        return str(exc)
+    previous = plan.status
+    plan.status = "active"
+    record(
+        "treatment.plan.status",
+        patient_id=patient.id,
+        object_type="plan",
+        object_id=plan.id,
+        detail={"from": previous, "to": "active", "reason": "saved and activated"},
+    )
+    return None
+
+
+def _saved_message(patient, plan: Plan, saved: str) -> None:
+    """Flash the outcome of a save, activating first when the therapist asked to."""
+    if request.form.get("action") != "activate":
+        flash(saved, "success")
+        return
+    why = _activate_if_clear(patient, plan)
+    if why is None:
+        flash("Treatment plan saved and active.", "success")
+    else:
+        flash(f"Saved as a draft, not activated. {why}", "error")
+
+
 @bp.route("/patients/<int:patient_id>/plans/new", methods=["GET", "POST"])
 @require("treatment.plans.write")
 def plan_new(patient_id: int):
@@ -206,8 +250,8 @@ def plan_new(patient_id: int):
                 object_id=plan.id,
             )
             assembly.record_overrides(patient, "plan", plan.id, overrides)
+            _saved_message(patient, plan, "Treatment plan saved as a draft.")
             db.session.commit()
-            flash("Treatment plan saved as a draft.", "success")
             return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
     status = 400 if request.method == "POST" else 200
     return _render_form(form, patient, None, status)
@@ -276,8 +320,8 @@ def plan_edit(patient_id: int, plan_id: int):
                 object_id=plan.id,
             )
             assembly.record_overrides(patient, "plan", plan.id, overrides)
+            _saved_message(patient, plan, "Plan saved.")
             db.session.commit()
-            flash("Plan saved.", "success")
             return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
     status = 400 if request.method == "POST" else 200
     return _render_form(form, patient, plan, status)

@@ -213,3 +213,51 @@ def test_icd10_search_by_code_or_words(app, therapist):
     ]
     page = client.get("/treatment/icd10?q=muscle spasm")
     assert "M62.830" in page.text
+
+
+def test_save_and_activate_in_one_step_when_nothing_blocks(app, therapist, flags):
+    client, _user = therapist
+    patient = make_patient()
+    response = client.post_form(
+        f"/treatment/patients/{patient.id}/plans/new", plan_form(action="activate")
+    )
+    assert response.status_code == 302, response.text
+    plan = db.session.scalars(select(Plan)).one()
+    assert plan.status == "active"
+    page = client.get(response.headers["Location"])
+    assert "Treatment plan saved and active." in page.text
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.event_type == "treatment.plan.status")
+    ).all()
+    assert len(events) == 1
+
+
+def test_save_and_activate_blocked_keeps_a_draft_and_says_why(app, therapist, flags):
+    client, _user = therapist
+    flags.flags.append(SafetyFlag("dvt", "red_flag", "Possible deep vein thrombosis", "Refer"))
+    patient = make_patient()
+    response = client.post_form(
+        f"/treatment/patients/{patient.id}/plans/new", plan_form(action="activate")
+    )
+    assert response.status_code == 302, response.text
+    plan = db.session.scalars(select(Plan)).one()
+    assert plan.status == "draft"
+    assert plan.diagnoses == ["M54.50", "M62.830"]
+    page = client.get(response.headers["Location"])
+    assert "Saved as a draft, not activated." in page.text
+    assert "Possible deep vein thrombosis" in page.text
+
+
+def test_plain_save_of_an_edit_keeps_the_draft(app, therapist, flags):
+    client, _user = therapist
+    patient = make_patient()
+    client.post_form(f"/treatment/patients/{patient.id}/plans/new", plan_form(action="save"))
+    plan = db.session.scalars(select(Plan)).one()
+    assert plan.status == "draft"
+    response = client.post_form(
+        f"/treatment/patients/{patient.id}/plans/{plan.id}/edit",
+        plan_form(action="activate", version=str(plan.version)),
+    )
+    assert response.status_code == 302, response.text
+    db.session.refresh(plan)
+    assert plan.status == "active"
