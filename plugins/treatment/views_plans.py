@@ -8,12 +8,23 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic.api import db, icd10, patient_or_404, record, record_and_commit, require, utcnow
+from clinic.api import (
+    collect,
+    db,
+    icd10,
+    patient_or_404,
+    record,
+    record_and_commit,
+    require,
+    utcnow,
+)
 from plugins.treatment import assembly, services
 from plugins.treatment.domain.plans import (
     GoalError,
     PlanTransitionError,
+    baseline_suggestions,
     check_transition,
+    is_untouched_suggestion,
     parse_goal,
     plan_date_errors,
 )
@@ -51,8 +62,12 @@ def _collect(form, patient) -> tuple[dict, list[tuple[str, str]]]:
         "direction": "direction",
         "target_date": "date",
     }
+    offered = _suggestions(patient)
     for i in range(1, GOAL_ROWS + 1):
         if not (form[f"goal{i}_measure"].data or "").strip():
+            continue
+        row = {name: form[f"goal{i}_{field}"].data for name, field in goal_fields.items()}
+        if is_untouched_suggestion(row, offered):
             continue
         try:
             goal = parse_goal(
@@ -95,6 +110,40 @@ def _collect(form, patient) -> tuple[dict, list[tuple[str, str]]]:
         first = form[f"{prefix_for_plan(next(iter(specs)))}use"] if specs else form.problems
         first.errors.append("Choose at least one modality.")
     return parsed, overrides
+
+
+def _suggestions(patient, skip=()):
+    # Scores come from whichever plugin records them (intake), through the core hook.
+    measures = collect("patient_outcome_measures", patient=patient)
+    return baseline_suggestions(measures, skip=skip)
+
+
+def _offer_baselines(form, patient) -> None:
+    """Fill empty goal rows with the latest score of each measure not yet a goal: the
+    therapist adds a target and date, or leaves the row, which is then not saved."""
+    used = [form[f"goal{i}_measure"].data or "" for i in range(1, GOAL_ROWS + 1)]
+    offers = iter(_suggestions(patient, skip=[u for u in used if u.strip()]))
+    for i in range(1, GOAL_ROWS + 1):
+        if (form[f"goal{i}_measure"].data or "").strip():
+            continue
+        offer = next(offers, None)
+        if offer is None:
+            return
+        form[f"goal{i}_measure"].data = offer.measure
+        form[f"goal{i}_baseline"].data = offer.baseline_text
+        form[f"goal{i}_direction"].data = "below"
+
+
+def _goal_hints(patient) -> dict[str, str]:
+    """Per measure, where its latest score came from, shown under the baseline."""
+    hints = {}
+    for s in _suggestions(patient):
+        unit = f" {s.unit}" if s.unit and s.unit != "%" else s.unit
+        band = f", {s.band}" if s.band else ""
+        hints[s.measure] = (
+            f"Latest {s.label}: {s.baseline_text}{unit} on {s.taken_on.isoformat()}{band}."
+        )
+    return hints
 
 
 def form_has_errors(form) -> bool:
@@ -182,6 +231,7 @@ def _render_form(form, patient, plan, status=200):
         diagnosis_notes=assembly.diagnosis_notes(form.diagnoses.data),
         prefix_for_plan=prefix_for_plan,
         goal_rows=range(1, GOAL_ROWS + 1),
+        goal_hints=_goal_hints(patient),
     ), status
 
 
@@ -236,6 +286,7 @@ def plan_new(patient_id: int):
     form = plan_form_class(services.modalities())()
     if request.method == "GET" and not form.restored_from_draft:
         _fill_defaults(form)
+        _offer_baselines(form, patient)
     if form.validate_on_submit():
         parsed, overrides = _collect(form, patient)
         if not form_has_errors(form):
@@ -285,6 +336,7 @@ def plan_edit(patient_id: int, plan_id: int):
         db.session.commit()
     if request.method == "GET" and not form.restored_from_draft:
         _fill(form, plan)
+        _offer_baselines(form, patient)
     if form.validate_on_submit():
         if form.version.data != str(plan.version):
             record_and_commit(
