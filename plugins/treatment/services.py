@@ -14,6 +14,7 @@ from clinic.api import Patient, collect, db, patient_record_or_404
 from clinic.api import setting as clinic_setting
 from plugins.treatment.domain.builtin import SETTINGS_DEFAULTS
 from plugins.treatment.domain.modalities import ModalitySpec, entry_defaults, registry
+from plugins.treatment.domain.temperature import unit_or_error
 from plugins.treatment.models import Note, Plan
 
 NAME = "treatment"
@@ -30,6 +31,11 @@ def settings() -> dict[str, Any]:
 def modalities() -> dict[str, ModalitySpec]:
     """Every modality registered through the ``treatment_modalities`` hook, by key."""
     return registry(collect("treatment_modalities"))
+
+
+def temperature_unit() -> str:
+    """ "C" or "F": the clinic's unit for showing and typing temperatures."""
+    return unit_or_error(setting("temperature_unit"))
 
 
 def safety_flags(patient: Patient) -> list:
