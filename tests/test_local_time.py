@@ -31,3 +31,15 @@ def test_a_misspelt_zone_is_refused_at_start_up(app):
 
     with pytest.raises(RuntimeError, match="CLINIC_TIME_ZONE"):
         zone_or_error("Mars/Olympus_Mons")
+
+
+def test_audit_page_shows_clinic_time_not_utc(app, signed_in):
+    import re
+
+    admin, _ = signed_in("admin")
+    admin.get("/patients/")
+    app.config["CLINIC_TIME_ZONE"] = "Asia/Tokyo"  # no daylight saving: always JST
+    page = admin.get("/admin/audit")
+    assert page.status_code == 200
+    assert "When (UTC)" not in page.text
+    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d JST</td>", page.text)
