@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic.api import Patient, collect, db, patient_record_or_404
+from clinic.api import Patient, collect, db, logger, patient_record_or_404
 from clinic.api import setting as clinic_setting
 from plugins.treatment.domain.builtin import SETTINGS_DEFAULTS
 from plugins.treatment.domain.modalities import ModalitySpec, entry_defaults, registry
@@ -34,8 +34,17 @@ def modalities() -> dict[str, ModalitySpec]:
 
 
 def temperature_unit() -> str:
-    """ "C" or "F": the clinic's unit for showing and typing temperatures."""
-    return unit_or_error(setting("temperature_unit"))
+    """ "C" or "F": the clinic's unit for showing and typing temperatures.
+
+    A misspelt setting falls back to °C, the stored unit, with a warning in the log:
+    every temperature label names its unit, so nobody types into the wrong scale.
+    """
+    raw = setting("temperature_unit")
+    try:
+        return unit_or_error(raw)
+    except ValueError:
+        logger(NAME).warning("temperature_unit %r is not C or F; showing °C", raw)
+        return "C"
 
 
 def safety_flags(patient: Patient) -> list:

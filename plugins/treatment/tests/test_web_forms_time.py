@@ -80,3 +80,17 @@ def test_tank_temperature_in_fahrenheit_is_stored_in_celsius(app, therapist):
     assert entry.values["tank_temp_c"] == 71.1
     again = client.get(url)
     assert 'value="160"' in again.text
+
+
+def test_a_misspelt_temperature_unit_falls_back_to_celsius(app, therapist):
+    db.session.execute(
+        text("INSERT INTO clinic_settings (key, value) VALUES (:k, :v)"),
+        {"k": "treatment.temperature_unit", "v": '"kelvin"'},
+    )
+    db.session.commit()
+    client, user = therapist
+    patient = make_patient()
+    note = make_note(patient, user, keys=("hot_pack",))
+    page = client.get(f"/treatment/patients/{patient.id}/notes/{note.id}")
+    assert page.status_code == 200
+    assert "Tank temperature (°C)" in page.text
