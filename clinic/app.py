@@ -170,6 +170,11 @@ def _template_helpers(app: Flask, registry: PluginRegistry) -> None:
         region_label=region_label,
     )
     app.jinja_env.filters["region"] = region_label
+    from clinic.localtime import local_time, zone_or_error
+
+    # A misspelt zone fails at start-up, not on the first page that shows a time.
+    zone_or_error(app.config.get("CLINIC_TIME_ZONE") or "America/New_York")
+    app.jinja_env.filters["local_time"] = local_time
 
 
 def _error_pages(app: Flask) -> None:

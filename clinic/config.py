@@ -109,6 +109,8 @@ def from_environment(instance_path: Path) -> dict:
         or str(instance_path / "audit_checkpoints.log"),
         "CLINIC_AUDIT_CHECKPOINT_COPY": os.environ.get("CLINIC_AUDIT_CHECKPOINT_COPY", "").strip(),
         "CLINIC_AUDIT_CHECKPOINT_SECONDS": _env_int("CLINIC_AUDIT_CHECKPOINT_SECONDS", 0),
+        # Stored times are naive UTC; pages show them in this IANA zone (clinic/localtime.py).
+        "CLINIC_TIME_ZONE": os.environ.get("CLINIC_TIME_ZONE", "").strip() or "America/New_York",
         "CLINIC_NAME": os.environ.get("CLINIC_NAME", "Our Clinic"),
         "CLINIC_ADDRESS": os.environ.get("CLINIC_ADDRESS", ""),
         "CLINIC_PHONE": os.environ.get("CLINIC_PHONE", ""),

@@ -28,7 +28,10 @@ Groups:
 * sessions: ``end_current_staff_session``; ``verify_staff_password(user, password,
   purpose)`` → ``PasswordCheck`` re-checks a password (e.g. to sign), rate-limited and
   audited like sign-in;
-* time: ``utcnow``; anatomy: ``BODY_REGIONS``, ``REGIONS_BY_CODE``, ``region_label``;
+* time: ``utcnow``; ``local_time(value, fmt)`` (also the Jinja filter ``local_time``),
+  ``to_local`` and ``clinic_zone`` show stored naive-UTC times in the clinic's zone
+  (``CLINIC_TIME_ZONE``, default ``America/New_York``);
+* anatomy: ``BODY_REGIONS``, ``REGIONS_BY_CODE``, ``region_label``;
 * coding: ``icd10`` (``lookup``, ``search``, ``validate_codes`` over the bundled
   ICD-10-CM file).
 """
@@ -84,6 +87,7 @@ if TYPE_CHECKING:
         asset_roots,
         choices,
         clinic_details,
+        clinic_zone,
         collect,
         csv_cell,
         db,
@@ -91,6 +95,7 @@ if TYPE_CHECKING:
         end_current_staff_session,
         join_pdfs,
         line_chart_svg,
+        local_time,
         logger,
         patient_or_404,
         patient_record_or_404,
@@ -110,6 +115,7 @@ if TYPE_CHECKING:
         setting,
         signed_in,
         take_draft,
+        to_local,
         user_can,
         verify_staff_password,
     )
@@ -152,6 +158,7 @@ __all__ = [
     "asset_roots",
     "choices",
     "clinic_details",
+    "clinic_zone",
     "collect",
     "csv_cell",
     "db",
@@ -162,6 +169,7 @@ __all__ = [
     "icd10",
     "join_pdfs",
     "line_chart_svg",
+    "local_time",
     "logger",
     "patient_or_404",
     "patient_record_or_404",
@@ -182,6 +190,7 @@ __all__ = [
     "setting",
     "signed_in",
     "take_draft",
+    "to_local",
     "user_can",
     "utcnow",
     "verify_staff_password",

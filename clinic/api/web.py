@@ -24,6 +24,7 @@ from clinic.clock import utcnow
 from clinic.database import append_only_ddl, drop_append_only_ddl, run_after_create
 from clinic.extensions import db
 from clinic.forms import ClinicForm, choices, take_draft
+from clinic.localtime import clinic_zone, local_time, to_local
 from clinic.patients.lookup import patient_or_404, patient_record_or_404
 from clinic.patients.models import Patient
 from clinic.pdf import (
@@ -73,6 +74,7 @@ __all__ = [
     "asset_roots",
     "choices",
     "clinic_details",
+    "clinic_zone",
     "collect",
     "csv_cell",
     "db",
@@ -80,6 +82,7 @@ __all__ = [
     "end_current_staff_session",
     "join_pdfs",
     "line_chart_svg",
+    "local_time",
     "logger",
     "patient_or_404",
     "patient_record_or_404",
@@ -99,6 +102,7 @@ __all__ = [
     "setting",
     "signed_in",
     "take_draft",
+    "to_local",
     "user_can",
     "verify_staff_password",
 ]

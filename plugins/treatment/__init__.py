@@ -40,7 +40,8 @@ manifest = PluginManifest(
     hookspecs=hookspecs,
     models="plugins.treatment.models",
     permissions=PERMISSIONS,
-    settings=dict(SETTINGS_DEFAULTS),
+    # temperature_unit: "C" or "F", how temperatures are shown and typed (stored in °C).
+    settings={**SETTINGS_DEFAULTS, "temperature_unit": "C"},
     migrations=Path(__file__).parent / "migrations" / "versions",
     description="Massage treatment plans, structured SOAP session notes, signing and progress.",
 )

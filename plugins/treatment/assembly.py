@@ -293,8 +293,10 @@ def _check_entries(form, note: Note, flags, out: Checked) -> bool:
         pressure = result.values.get("pressure")
         if isinstance(pressure, int):
             out.warnings.extend(pressure_warnings(flags, pressure))
+        # Checked in the unit the therapist typed; stored in °C.
+        stored = note_forms.values_to_store(entry, result.values)
         out.entries.append(
-            (entry, spec, result.values, result.warnings, gated.heat_reason, gated.local_reason)
+            (entry, spec, stored, result.warnings, gated.heat_reason, gated.local_reason)
         )
     return ok
 

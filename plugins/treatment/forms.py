@@ -142,7 +142,10 @@ def plan_form_class(specs: dict[str, ModalitySpec]) -> type[PlanFormBase]:
     attrs: dict[str, Any] = {}
     for i in range(1, GOAL_ROWS + 1):
         attrs[f"goal{i}_measure"] = StringField(
-            f"Goal {i}: instrument or measure", validators=[Optional(), Length(max=80)]
+            f"Goal {i}: instrument or measure",
+            validators=[Optional(), Length(max=80)],
+            # The plan form's datalist offers the patient's scored measures.
+            render_kw={"list": "goal-measures", "autocomplete": "off"},
         )
         attrs[f"goal{i}_baseline"] = StringField(f"Goal {i}: baseline")
         attrs[f"goal{i}_target"] = StringField(f"Goal {i}: target")

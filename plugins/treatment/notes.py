@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from clinic.api import collect, take_draft
 from plugins.treatment import services
 from plugins.treatment.domain.modalities import ModalitySpec
+from plugins.treatment.domain.temperature import shown_spec, shown_values, stored_values
 from plugins.treatment.forms import PALPATION_ROWS, choices, note_form_class, prefix_for_entry
 from plugins.treatment.models import Note, NoteEntry
 
@@ -24,8 +25,28 @@ ENTRY_KEY = re.compile(r"^e\d+-")
 
 
 def entry_specs(note: Note) -> list[tuple[NoteEntry, ModalitySpec]]:
-    specs = services.modalities()
-    return [(e, specs[e.modality_key]) for e in note.entries if e.modality_key in specs]
+    """Each entry with its modality as the form shows it (temperatures in the clinic's
+    unit); values in ``entry.values`` stay as stored (°C): see :func:`shown_entry_values`."""
+    specs, unit, current = services.modalities(), services.temperature_unit(), services.settings()
+    return [
+        (e, shown_spec(specs[e.modality_key], unit, current))
+        for e in note.entries
+        if e.modality_key in specs
+    ]
+
+
+def shown_entry_values(entry: NoteEntry) -> dict[str, Any]:
+    """An entry's stored values as the page shows them (temperatures converted)."""
+    spec = services.modalities().get(entry.modality_key)
+    if spec is None:
+        return dict(entry.values or {})
+    return shown_values(spec, entry.values, services.temperature_unit())
+
+
+def values_to_store(entry: NoteEntry, values: dict[str, Any]) -> dict[str, Any]:
+    """Values validated in the displayed unit, converted for storage (°C)."""
+    spec = services.modalities()[entry.modality_key]
+    return stored_values(spec, values, services.temperature_unit())
 
 
 def build_form(note: Note, **kwargs):
@@ -90,8 +111,9 @@ def stored_items(note: Note) -> list[tuple[str, str]]:
     for entry, spec in entry_specs(note):
         prefix = prefix_for_entry(entry.id)
         items: list[tuple[str, str]] = []
+        shown = shown_entry_values(entry)
         for f in spec.fields:
-            items.extend(_field_items(prefix + f.name, f.type, entry.values.get(f.name)))
+            items.extend(_field_items(prefix + f.name, f.type, shown.get(f.name)))
         if spec.applies_heat and entry.heat_override_reason:
             items.append((f"{prefix}heat_override", entry.heat_override_reason))
         if entry.local_override_reason:

@@ -10,10 +10,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic.api import Patient, collect, db, patient_record_or_404
+from clinic.api import Patient, collect, db, logger, patient_record_or_404
 from clinic.api import setting as clinic_setting
 from plugins.treatment.domain.builtin import SETTINGS_DEFAULTS
 from plugins.treatment.domain.modalities import ModalitySpec, entry_defaults, registry
+from plugins.treatment.domain.temperature import unit_or_error
 from plugins.treatment.models import Note, Plan
 
 NAME = "treatment"
@@ -30,6 +31,20 @@ def settings() -> dict[str, Any]:
 def modalities() -> dict[str, ModalitySpec]:
     """Every modality registered through the ``treatment_modalities`` hook, by key."""
     return registry(collect("treatment_modalities"))
+
+
+def temperature_unit() -> str:
+    """ "C" or "F": the clinic's unit for showing and typing temperatures.
+
+    A misspelt setting falls back to °C, the stored unit, with a warning in the log:
+    every temperature label names its unit, so nobody types into the wrong scale.
+    """
+    raw = setting("temperature_unit")
+    try:
+        return unit_or_error(raw)
+    except ValueError:
+        logger(NAME).warning("temperature_unit %r is not C or F; showing °C", raw)
+        return "C"
 
 
 def safety_flags(patient: Patient) -> list:

@@ -6,7 +6,6 @@ Signing, addenda and entered-in-error are in views_signing; the rules a note mus
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -17,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.api import (
     db,
+    local_time,
     patient_or_404,
     record,
     record_and_commit,
@@ -184,6 +184,7 @@ def _render_view(
         note=note,
         form=form if editable else None,
         entries=note_logic.entry_specs(note),
+        shown_entry_values=note_logic.shown_entry_values,
         specs=specs,
         unknown_entries=[e for e in note.entries if e.modality_key not in specs],
         timed_minutes=sum(
@@ -316,7 +317,9 @@ def note_autosave(patient_id: int, note_id: int):
         return _conflict(note, as_json=True)
     record("treatment.note.autosave", patient_id=patient.id, object_type="note", object_id=note.id)
     db.session.commit()
-    return jsonify({"version": note.version, "saved_at": dt.datetime.now().strftime("%H:%M")})
+    # The clinic's clock, like every time on the page (not the server's own zone).
+    saved_at = local_time(note.draft_saved_at, "%H:%M", zone=False)
+    return jsonify({"version": note.version, "saved_at": saved_at})
 
 
 def _add_entry(patient, note: Note):

@@ -8,12 +8,23 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic.api import db, icd10, patient_or_404, record, record_and_commit, require, utcnow
+from clinic.api import (
+    collect,
+    db,
+    icd10,
+    patient_or_404,
+    record,
+    record_and_commit,
+    require,
+    utcnow,
+)
 from plugins.treatment import assembly, services
 from plugins.treatment.domain.plans import (
     GoalError,
     PlanTransitionError,
+    baseline_suggestions,
     check_transition,
+    is_untouched_suggestion,
     parse_goal,
     plan_date_errors,
 )
@@ -51,8 +62,12 @@ def _collect(form, patient) -> tuple[dict, list[tuple[str, str]]]:
         "direction": "direction",
         "target_date": "date",
     }
+    offered = _suggestions(patient)
     for i in range(1, GOAL_ROWS + 1):
         if not (form[f"goal{i}_measure"].data or "").strip():
+            continue
+        row = {name: form[f"goal{i}_{field}"].data for name, field in goal_fields.items()}
+        if is_untouched_suggestion(row, offered):
             continue
         try:
             goal = parse_goal(
@@ -95,6 +110,40 @@ def _collect(form, patient) -> tuple[dict, list[tuple[str, str]]]:
         first = form[f"{prefix_for_plan(next(iter(specs)))}use"] if specs else form.problems
         first.errors.append("Choose at least one modality.")
     return parsed, overrides
+
+
+def _suggestions(patient, skip=()):
+    # Scores come from whichever plugin records them (intake), through the core hook.
+    measures = collect("patient_outcome_measures", patient=patient)
+    return baseline_suggestions(measures, skip=skip)
+
+
+def _offer_baselines(form, patient) -> None:
+    """Fill empty goal rows with the latest score of each measure not yet a goal: the
+    therapist adds a target and date, or leaves the row, which is then not saved."""
+    used = [form[f"goal{i}_measure"].data or "" for i in range(1, GOAL_ROWS + 1)]
+    offers = iter(_suggestions(patient, skip=[u for u in used if u.strip()]))
+    for i in range(1, GOAL_ROWS + 1):
+        if (form[f"goal{i}_measure"].data or "").strip():
+            continue
+        offer = next(offers, None)
+        if offer is None:
+            return
+        form[f"goal{i}_measure"].data = offer.measure
+        form[f"goal{i}_baseline"].data = offer.baseline_text
+        form[f"goal{i}_direction"].data = "below"
+
+
+def _goal_hints(patient) -> dict[str, str]:
+    """Per measure, where its latest score came from, shown under the baseline."""
+    hints = {}
+    for s in _suggestions(patient):
+        unit = f" {s.unit}" if s.unit and s.unit != "%" else s.unit
+        band = f", {s.band}" if s.band else ""
+        hints[s.measure] = (
+            f"Latest {s.label}: {s.baseline_text}{unit} on {s.taken_on.isoformat()}{band}."
+        )
+    return hints
 
 
 def form_has_errors(form) -> bool:
@@ -182,7 +231,52 @@ def _render_form(form, patient, plan, status=200):
         diagnosis_notes=assembly.diagnosis_notes(form.diagnoses.data),
         prefix_for_plan=prefix_for_plan,
         goal_rows=range(1, GOAL_ROWS + 1),
+        goal_hints=_goal_hints(patient),
     ), status
+
+
+def _activate_if_clear(patient, plan: Plan) -> str | None:
+    """For "Save and activate": activate the just-saved draft through the same gate as
+    the status form.  Returns why it stays a draft, or None once it is active.
+
+    The plan's contents are saved either way, so a blocked activation costs the
+    therapist nothing but a second click after the review.
+    """
+    blockers = plan_activation_blockers(services.safety_flags(patient))
+    try:
+        check_transition(plan.status, "active", blockers=blockers)
+    except PlanTransitionError as exc:
+        record(
+            "treatment.plan.refused",
+            patient_id=patient.id,
+            object_type="plan",
+            object_id=plan.id,
+            outcome="refused",
+            detail={"from": plan.status, "to": "active", "why": str(exc)},
+        )
+        return str(exc)
+    previous = plan.status
+    plan.status = "active"
+    record(
+        "treatment.plan.status",
+        patient_id=patient.id,
+        object_type="plan",
+        object_id=plan.id,
+        detail={"from": previous, "to": "active", "reason": "saved and activated"},
+    )
+    return None
+
+
+def _saved_message(patient, plan: Plan, saved: str) -> None:
+    """Flash the outcome of a save, activating first when the therapist asked to."""
+    if request.form.get("action") != "activate":
+        flash(saved, "success")
+        return
+    why = _activate_if_clear(patient, plan)
+    if why is None:
+        flash("Treatment plan saved and active.", "success")
+    else:
+        flash(f"Saved as a draft, not activated. {why}", "error")
 
 
 @bp.route("/patients/<int:patient_id>/plans/new", methods=["GET", "POST"])
@@ -192,6 +286,7 @@ def plan_new(patient_id: int):
     form = plan_form_class(services.modalities())()
     if request.method == "GET" and not form.restored_from_draft:
         _fill_defaults(form)
+        _offer_baselines(form, patient)
     if form.validate_on_submit():
         parsed, overrides = _collect(form, patient)
         if not form_has_errors(form):
@@ -206,8 +301,8 @@ def plan_new(patient_id: int):
                 object_id=plan.id,
             )
             assembly.record_overrides(patient, "plan", plan.id, overrides)
+            _saved_message(patient, plan, "Treatment plan saved as a draft.")
             db.session.commit()
-            flash("Treatment plan saved as a draft.", "success")
             return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
     status = 400 if request.method == "POST" else 200
     return _render_form(form, patient, None, status)
@@ -241,6 +336,7 @@ def plan_edit(patient_id: int, plan_id: int):
         db.session.commit()
     if request.method == "GET" and not form.restored_from_draft:
         _fill(form, plan)
+        _offer_baselines(form, patient)
     if form.validate_on_submit():
         if form.version.data != str(plan.version):
             record_and_commit(
@@ -276,8 +372,8 @@ def plan_edit(patient_id: int, plan_id: int):
                 object_id=plan.id,
             )
             assembly.record_overrides(patient, "plan", plan.id, overrides)
+            _saved_message(patient, plan, "Plan saved.")
             db.session.commit()
-            flash("Plan saved.", "success")
             return redirect(url_for("treatment.plan_view", patient_id=patient.id, plan_id=plan.id))
     status = 400 if request.method == "POST" else 200
     return _render_form(form, patient, plan, status)

@@ -253,3 +253,55 @@ def plan_end_date(start: dt.date, weeks: int) -> dt.date:
 def plan_end_near(*, today: dt.date, start: dt.date, weeks: int, warn_days: int = 7) -> bool:
     """True when the plan of care ends within ``warn_days`` (or has already ended)."""
     return (plan_end_date(start, weeks) - today).days <= warn_days
+
+
+@dataclass(frozen=True)
+class BaselineSuggestion:
+    """A goal row offered on a new plan: the latest score of one measure."""
+
+    measure: str
+    label: str
+    baseline: float
+    unit: str
+    taken_on: dt.date
+    band: str | None
+
+    @property
+    def baseline_text(self) -> str:
+        return f"{self.baseline:g}"
+
+
+def baseline_suggestions(
+    measures: Iterable, *, skip: Iterable[str] = (), limit: int | None = None
+) -> list[BaselineSuggestion]:
+    """The latest score of each measure (OutcomeMeasure-like objects), in the order
+    the measures first appear, leaving out those named in ``skip`` (already a goal).
+
+    Every score the bundled intake records (pain, ODI, RMDQ, PEG, STarT Back) is
+    "lower is better", which is the form's default direction; the therapist changes it
+    for a measure where higher is better.
+    """
+    skipped = {s.strip().lower() for s in skip}
+    latest: dict[str, object] = {}
+    for m in measures:
+        if m.instrument.lower() in skipped:
+            continue
+        seen = latest.get(m.instrument)
+        if seen is None or m.taken_on >= seen.taken_on:
+            latest[m.instrument] = m
+    found = [
+        BaselineSuggestion(m.instrument, m.label, m.value, m.unit, m.taken_on, m.band)
+        for m in latest.values()
+    ]
+    return found if limit is None else found[:limit]
+
+
+def is_untouched_suggestion(row: dict, suggestions: Iterable[BaselineSuggestion]) -> bool:
+    """True when a goal row still holds only a suggestion as offered (measure and
+    baseline, no target, no date): the therapist did not make it a goal, so it is not
+    saved rather than refused for lacking a target."""
+    if str(row.get("target") or "").strip() or row.get("target_date"):
+        return False
+    measure = str(row.get("measure") or "").strip()
+    baseline = str(row.get("baseline") or "").strip()
+    return any(s.measure == measure and s.baseline_text == baseline for s in suggestions)

@@ -49,11 +49,10 @@ def test_plan_session_sign_addendum_progress(browser_page, live_server):
         group.get_by_role("searchbox", name=re.compile("^Filter")).fill(region.split(",")[0])
         group.get_by_role("checkbox", name=region, exact=True).check()
         group.get_by_label("Minutes per visit").fill("15")
-    page.get_by_role("button", name="Save plan").click()
+    # Nothing blocks this plan, so one click saves and activates it.
+    page.get_by_role("button", name="Save and activate").click()
+    expect(page.get_by_text("Treatment plan saved and active.")).to_be_visible()
     expect(page.get_by_text("6 planned visits")).to_be_visible()
-    page.get_by_label("New status").select_option("active")
-    page.get_by_role("button", name="Change status").click()
-    expect(page.get_by_text("The plan is now active.")).to_be_visible()
 
     # A session note, prefilled from the plan.
     page.get_by_role("link", name="New session note").click()

@@ -252,3 +252,24 @@ def test_plan_dates():
     assert "reeval_date" in plan_date_errors(start=start, weeks=6, reeval_date=start)
     assert "reeval_date" in plan_date_errors(start=start, weeks=6, reeval_date=dt.date(2026, 4, 13))
     assert "start_date" in plan_date_errors(start=None, weeks=6, reeval_date=None)
+
+
+def test_baseline_suggestions_take_the_latest_score_of_each_measure():
+    from clinic.api.pure import OutcomeMeasure
+    from plugins.treatment.domain.plans import baseline_suggestions, is_untouched_suggestion
+
+    d = dt.date
+    measures = [
+        OutcomeMeasure("odi", "Oswestry", d(2026, 9, 1), 48.0, "%"),
+        OutcomeMeasure("nprs", "Pain", d(2026, 9, 1), 7.0),
+        OutcomeMeasure("odi", "Oswestry", d(2026, 10, 1), 42.0, "%", "moderate"),
+    ]
+    found = baseline_suggestions(measures)
+    assert [(s.measure, s.baseline_text, s.taken_on) for s in found] == [
+        ("odi", "42", d(2026, 10, 1)),
+        ("nprs", "7", d(2026, 9, 1)),
+    ]
+    assert [s.measure for s in baseline_suggestions(measures, skip=["ODI"])] == ["nprs"]
+    assert is_untouched_suggestion({"measure": "odi", "baseline": "42"}, found)
+    assert not is_untouched_suggestion({"measure": "odi", "baseline": "42", "target": "20"}, found)
+    assert not is_untouched_suggestion({"measure": "odi", "baseline": "40"}, found)

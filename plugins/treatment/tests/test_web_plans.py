@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from clinic.api import AuditEvent, SafetyFlag, db, hookimpl
+from clinic.api import AuditEvent, OutcomeMeasure, SafetyFlag, db, hookimpl
 from clinic.testing import make_patient, register_hooks
 from plugins.treatment.models import Plan
 from plugins.treatment.tests.factories import make_plan
@@ -213,3 +213,112 @@ def test_icd10_search_by_code_or_words(app, therapist):
     ]
     page = client.get("/treatment/icd10?q=muscle spasm")
     assert "M62.830" in page.text
+
+
+def test_save_and_activate_in_one_step_when_nothing_blocks(app, therapist, flags):
+    client, _user = therapist
+    patient = make_patient()
+    response = client.post_form(
+        f"/treatment/patients/{patient.id}/plans/new", plan_form(action="activate")
+    )
+    assert response.status_code == 302, response.text
+    plan = db.session.scalars(select(Plan)).one()
+    assert plan.status == "active"
+    page = client.get(response.headers["Location"])
+    assert "Treatment plan saved and active." in page.text
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.event_type == "treatment.plan.status")
+    ).all()
+    assert len(events) == 1
+
+
+def test_save_and_activate_blocked_keeps_a_draft_and_says_why(app, therapist, flags):
+    client, _user = therapist
+    flags.flags.append(SafetyFlag("dvt", "red_flag", "Possible deep vein thrombosis", "Refer"))
+    patient = make_patient()
+    response = client.post_form(
+        f"/treatment/patients/{patient.id}/plans/new", plan_form(action="activate")
+    )
+    assert response.status_code == 302, response.text
+    plan = db.session.scalars(select(Plan)).one()
+    assert plan.status == "draft"
+    assert plan.diagnoses == ["M54.50", "M62.830"]
+    page = client.get(response.headers["Location"])
+    assert "Saved as a draft, not activated." in page.text
+    assert "Possible deep vein thrombosis" in page.text
+
+
+def test_plain_save_of_an_edit_keeps_the_draft(app, therapist, flags):
+    client, _user = therapist
+    patient = make_patient()
+    client.post_form(f"/treatment/patients/{patient.id}/plans/new", plan_form(action="save"))
+    plan = db.session.scalars(select(Plan)).one()
+    assert plan.status == "draft"
+    response = client.post_form(
+        f"/treatment/patients/{patient.id}/plans/{plan.id}/edit",
+        plan_form(action="activate", version=str(plan.version)),
+    )
+    assert response.status_code == 302, response.text
+    db.session.refresh(plan)
+    assert plan.status == "active"
+
+
+class Scores:
+    """Stands in for the intake plugin's answer to patient_outcome_measures."""
+
+    @hookimpl
+    def patient_outcome_measures(self, patient):
+        return [
+            OutcomeMeasure("odi", "Oswestry Disability Index", dt.date(2026, 9, 1), 48.0, "%"),
+            OutcomeMeasure("nprs", "Pain rating (0-10)", dt.date(2026, 9, 1), 7.0),
+            OutcomeMeasure(
+                "odi", "Oswestry Disability Index", dt.date(2026, 10, 1), 42.0, "%", "moderate"
+            ),
+        ]
+
+
+def test_new_plan_goals_start_from_the_latest_intake_scores(app, therapist):
+    register_hooks(app, Scores(), "scores-test")
+    client, _user = therapist
+    patient = make_patient()
+    page = client.get(f"/treatment/patients/{patient.id}/plans/new")
+    assert page.status_code == 200
+    html = page.text
+    assert 'name="goal1_measure" type="text" value="odi"' in html
+    assert 'name="goal1_baseline" type="text" value="42"' in html
+    assert 'name="goal2_measure" type="text" value="nprs"' in html
+    assert 'name="goal2_baseline" type="text" value="7"' in html
+    assert "Latest Oswestry Disability Index: 42% on 2026-10-01, moderate." in html
+    assert 'list="goal-measures"' in html and '<option value="odi">' in html
+
+    # Keep the ODI goal (add a target and date), leave the pain row untouched:
+    # the plan saves with one goal instead of refusing the untouched suggestion.
+    today = dt.date.today()
+    response = client.post_form(
+        f"/treatment/patients/{patient.id}/plans/new",
+        plan_form(
+            goal1_measure="odi",
+            goal1_baseline="42",
+            goal1_target="20",
+            goal2_measure="nprs",
+            goal2_baseline="7",
+            goal2_direction="below",
+        ),
+    )
+    assert response.status_code == 302, response.text
+    plan = db.session.scalars(select(Plan)).one()
+    assert [(g.measure, g.baseline, g.target) for g in plan.goals] == [("odi", 42.0, 20.0)]
+    assert plan.goals[0].target_date == today + dt.timedelta(days=42)
+
+
+def test_an_edited_suggestion_without_a_target_is_refused(app, therapist):
+    register_hooks(app, Scores(), "scores-test")
+    client, _user = therapist
+    patient = make_patient()
+    response = client.post_form(
+        f"/treatment/patients/{patient.id}/plans/new",
+        plan_form(goal2_measure="nprs", goal2_baseline="6"),
+    )
+    assert response.status_code == 400
+    assert "Enter the target value." in response.text
+    assert db.session.scalars(select(Plan)).all() == []
