@@ -189,9 +189,7 @@ def render_with_timeout(
     shared_resources()
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    process = ctx.Process(
-        target=_child, args=(child, html, roots, options, memory_mb), daemon=True
-    )
+    process = ctx.Process(target=_child, args=(child, html, roots, options, memory_mb), daemon=True)
     process.start()
     child.close()
     try:
