@@ -1,6 +1,6 @@
 """patients: reversed phone digits, so the end of a number is an indexed prefix
 
-Revision ID: core_0002
+Revision ID: core_0002_phone
 Revises: core_0001
 Create Date: 2026-12-01 20:30:00
 
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'core_0002'
+revision = 'core_0002_phone'
 down_revision = 'core_0001'
 branch_labels = None
 depends_on = None
