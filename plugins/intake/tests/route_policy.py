@@ -144,10 +144,11 @@ RULES = [
         admin=403,
     ),
     RouteRule("intake.tablet_page", "GET", **_BOUND),
+    # An empty page is saved but not finished: the patient stays on it (422).
     RouteRule(
         "intake.tablet_page",
         "POST",
-        anon=302,
+        anon=422,
         front_desk=403,
         therapist=403,
         billing=403,
