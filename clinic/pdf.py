@@ -198,7 +198,10 @@ def render_with_timeout(
             raise PdfTimeout(f"the PDF took longer than {timeout:g} s to render")
         status, payload = parent.recv()
     except EOFError as exc:
-        raise PdfError("the PDF renderer stopped unexpectedly") from exc
+        # A child that dies without a word most often hit its memory limit inside the
+        # layout engine's C code, where no MemoryError can be caught and reported.
+        why = "; the document may need more memory than a PDF may use" if memory_mb else ""
+        raise PdfError(f"the PDF renderer stopped unexpectedly{why}") from exc
     finally:
         parent.close()
         process.join(5)
