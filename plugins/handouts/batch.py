@@ -67,10 +67,11 @@ def running() -> Batch | None:
     ).first()
 
 
-def start(user) -> Batch | None:
+def start(user) -> int | None:
+    """Start today's batch (or join the one running); its id, or None if nobody waits."""
     busy = running()
     if busy is not None:
-        return busy
+        return busy.id
     on_date = utcnow().date()
     waiting = [p.id for p, done in seen_today(on_date) if not done]
     if not waiting:
@@ -84,9 +85,13 @@ def start(user) -> Batch | None:
         object_id=job.id,
         detail={"patients": waiting},
     )
+    job_id = job.id
     db.session.commit()
-    spawn(current_app._get_current_object(), job.id)
-    return job
+    # Nothing of this request's session is touched after the commit: reading ``job``
+    # again would open a new (on SQLite, write-locking) transaction that the batch
+    # process would then have to wait for.
+    spawn(current_app._get_current_object(), job_id)
+    return job_id
 
 
 def spawn(app, batch_id: int) -> None:

@@ -369,11 +369,11 @@ def start_batch():
     if not ClinicForm().validate_on_submit():
         flash("This form expired; please press the button again.", "error")
         return redirect(url_for("handouts.today")), 303
-    job = batches.start(current_user)
-    if job is None:
+    job_id = batches.start(current_user)
+    if job_id is None:
         flash("Everyone seen today already has their handouts.", "info")
         return redirect(url_for("handouts.today"))
-    return redirect(url_for("handouts.batch", batch_id=job.id))
+    return redirect(url_for("handouts.batch", batch_id=job_id))
 
 
 def _batch_or_404(batch_id: int) -> Batch:
