@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
@@ -68,7 +68,11 @@ def _review_url(flag) -> str | None:
     if not flag.link_endpoint:
         return None
     try:
-        return url_for(flag.link_endpoint, **flag.link_values)
+        # ``back``: the review page offers a way back to this note or plan once the
+        # review is recorded (pages that do not know it ignore the extra argument).  A
+        # refused POST renders under an address that cannot be opened again: no way back.
+        back = request.path if request.method == "GET" else None
+        return url_for(flag.link_endpoint, **flag.link_values, back=back)
     except BuildError:
         return None
 

@@ -170,7 +170,15 @@ def check_session(
 
 
 def blocker_reason(flag: SafetyFlag) -> str:
-    """Why one finding stops treatment, in the words the note and plan pages show."""
+    """Why one finding stops treatment, in the words the note and plan pages show.
+
+    A finding with a title is named by it (the name the chart and the review page use;
+    it already says whether it is an emergency or a red flag); the answer behind it is
+    on the review page the note links to.
+    """
+    if flag.title:
+        verb = "cleared" if flag.kind == "absolute" and not flag.emergency else "reviewed"
+        return f"{flag.title} (not yet {verb} by a clinician)"
     if flag.emergency:
         return f"Emergency not yet reviewed by a clinician: {flag.message}"
     if flag.kind == "red_flag":
