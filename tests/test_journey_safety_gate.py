@@ -181,3 +181,46 @@ def test_diabetes_asks_for_a_sensation_test_before_the_first_hot_pack(app, signe
     assert (
         client.post_form(_note_url(note, "/sign"), {"password": TEST_PASSWORD}).status_code == 302
     )
+
+
+def _section(html: str, start: str, end: str) -> str:
+    begin = html.index(start)
+    return html[begin : html.index(end, begin + len(start))]
+
+
+def test_forms_show_each_caution_beside_the_entry_it_concerns(app, signed_in):
+    client, user = signed_in("therapist")
+    patient = make_patient()
+    complete_packet(
+        client,
+        patient,
+        answers_by_step={
+            "history": {
+                "history.skin_problem": "true",
+                "history.skin_problem_regions": ["calf_r"],
+                "history.diabetes": "true",
+            }
+        },
+    )
+    note = make_note(patient, user, keys=("nmt", "hot_pack"))
+    page = client.get(_note_url(note)).text
+    banner = _section(page, 'class="patient-banner"', "</section>")
+    nmt = _section(page, "<legend>Neuromuscular therapy (NMT)</legend>", "</fieldset>\n")
+    hot = _section(page, "<legend>Hot pack</legend>", "</fieldset>\n")
+    skin = "Wound, burn, rash or skin infection: avoid the area"
+    sensation = "Sensation test before the first hot pack"
+    # Not listed at the top any more (only counted there) ...
+    assert skin not in banner and sensation not in banner
+    assert "Cautions are shown beside the entries they concern" in banner
+    # ... but beside the entries they concern, and only there.
+    assert skin in nmt and "(Calf, right)" in nmt
+    assert sensation not in nmt
+    assert sensation in hot and skin in hot  # a local finding applies to every modality
+    plan_page = client.get(f"/treatment/patients/{patient.id}/plans/new").text
+    plan_nmt = _section(plan_page, "<legend>Neuromuscular therapy (NMT)</legend>", "</fieldset>\n")
+    plan_hot = _section(plan_page, "<legend>Hot pack</legend>", "</fieldset>\n")
+    assert skin in plan_nmt and sensation not in plan_nmt
+    assert sensation in plan_hot
+    # The chart still lists every finding in full.
+    chart = client.get(f"/patients/{patient.id}").text
+    assert skin in chart and sensation in chart

@@ -30,6 +30,7 @@ from plugins.treatment.domain.rules import (
     OverrideNeeded,
     blocker_reason,
     check_session,
+    flags_for_modality,
     heat_conflicts,
     local_conflicts,
     override_gate,
@@ -75,6 +76,12 @@ def _review_url(flag) -> str | None:
         return url_for(flag.link_endpoint, **flag.link_values, back=back)
     except BuildError:
         return None
+
+
+def modality_flags(flags):
+    """For the forms: ``modality_flags(spec)`` lists the findings beside that entry."""
+    flags = list(flags)
+    return lambda spec: flags_for_modality(flags, applies_heat=spec.applies_heat)
 
 
 def blockers(patient: Patient, flags=None) -> list[Blocker]:
