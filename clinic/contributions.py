@@ -157,7 +157,9 @@ class SafetyFlag:
     ``cleared`` once a clinician has cleared this one finding with a reason (an
     emergency is never cleared, only reviewed).  ``finding_id`` identifies the finding
     in its source plugin, and ``link_endpoint``/``link_values`` point at the page where
-    a clinician reviews or clears it.
+    a clinician reviews or clears it.  ``title`` is the finding's short name as the
+    chart shows it (e.g. "EMERGENCY: possible cauda equina signs"); other plugins quote
+    it so a clinician recognises the same finding everywhere (empty: use ``message``).
     """
 
     code: str
@@ -172,6 +174,7 @@ class SafetyFlag:
     finding_id: str = ""
     link_endpoint: str | None = None
     link_values: dict[str, Any] = field(default_factory=dict)
+    title: str = ""
 
     @property
     def resolved(self) -> bool:

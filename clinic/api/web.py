@@ -19,6 +19,7 @@ from clinic.audit.refusals import record_refusal, record_refusal_and_commit
 from clinic.audit.service import record, record_and_commit
 from clinic.auth.lockout import PasswordCheck, verify_staff_password
 from clinic.auth.models import StaffSession, User, token_digest
+from clinic.auth.sessions import safe_next
 from clinic.charts import line_chart_svg
 from clinic.clock import utcnow
 from clinic.database import append_only_ddl, drop_append_only_ddl, run_after_create
@@ -99,6 +100,7 @@ __all__ = [
     "render_pdf_html",
     "require",
     "run_after_create",
+    "safe_next",
     "setting",
     "signed_in",
     "take_draft",

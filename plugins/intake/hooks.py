@@ -278,6 +278,7 @@ def patient_safety_flags(patient):
             finding_id=str(f.id),
             link_endpoint="intake.finding",
             link_values={"patient_id": patient.id, "finding_id": f.id},
+            title=f.title,
         )
         for f in queries.current_findings(patient.id)
     ]

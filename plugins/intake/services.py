@@ -236,12 +236,53 @@ def arm_tablet(run: IntakeRun, *, with_code: bool) -> tuple[str, str | None]:
     return token, code
 
 
+def upgrade_run(run: IntakeRun) -> list[str]:
+    """Move an open run started on an older instrument version onto the current one.
+
+    A stored response is never a mix of versions, but a packet left open across an
+    upgrade must stay completable: each answer whose question still exists in the
+    current version is kept (and checked against it), so only the new questions are
+    still to answer -- the review page lists them with links to their pages.  Consent
+    answers are dropped when the consent text changed: the patient agrees to the text
+    shown now.  Returns the steps moved (empty when the run is already current).
+    """
+    versions = run.version_map()
+    progress = run.answers()
+    moved = []
+    for step in run.step_ids:
+        current = painmap.VERSION if step == PAIN_DIAGRAM else get_definition(step).version
+        if versions.get(step, current) == current:
+            continue
+        moved.append(step)
+        versions[step] = current
+        if step == PAIN_DIAGRAM or step not in progress:
+            continue
+        defn = get_definition(step)
+        known = {item.id for item in defn.items}
+        kept = (
+            {}
+            if defn.kind == "consent"
+            else {k: v for k, v in progress[step].items() if k in known}
+        )
+        try:
+            progress[step] = json.loads(
+                to_json(validate(step, kept, version=current, partial=True))
+            )
+        except ResponseError:
+            progress[step] = {}  # answers the new version cannot read are asked again
+    if moved:
+        run.versions = json.dumps(versions, sort_keys=True)
+        run.set_answers(progress)
+    return moved
+
+
 def save_page(run: IntakeRun, page: Page, raw: dict[str, Any]) -> None:
     """Validate one page's answers together with the rest of its step and store them.
 
     Raises :class:`ResponseError` or :class:`painmap.PainDiagramError`; nothing is
     changed then.
     """
+    upgrade_run(run)
     progress = run.answers()
     if page.step == PAIN_DIAGRAM:
         progress[PAIN_DIAGRAM] = painmap.clean_ratings(raw)
@@ -263,6 +304,7 @@ def confirm_questions(run: IntakeRun, page: Page, raw: dict[str, Any]) -> list[s
     the patient to confirm (raises :class:`ResponseError` for invalid answers)."""
     if page.step == PAIN_DIAGRAM:
         return []
+    upgrade_run(run)
     page_ids = {item.id for item in page.items}
     merged = {k: v for k, v in run.answers().get(page.step, {}).items() if k not in page_ids}
     merged.update(raw)
@@ -373,6 +415,7 @@ def check_run(run: IntakeRun) -> tuple[dict[str, dict[str, Any]], dict[str, dict
     """Validate every step completely.  Returns (cleaned answers, problems by step)."""
     cleaned: dict[str, dict[str, Any]] = {}
     problems: dict[str, dict[str, str]] = {}
+    upgrade_run(run)
     progress = run.answers()
     for step in run.step_ids:
         answers = progress.get(step, {})

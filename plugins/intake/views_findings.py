@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import (
     DateField,
@@ -22,7 +22,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from clinic.api import ClinicForm, Patient, choices, db, record, record_and_commit, require
+from clinic.api import (
+    ClinicForm,
+    Patient,
+    choices,
+    db,
+    record,
+    record_and_commit,
+    require,
+    safe_next,
+)
 from plugins.intake import queries
 from plugins.intake.models import IntakeFinding, IntakeFindingReview, utcnow
 from plugins.intake.views import bp, patient_or_404
@@ -173,6 +182,12 @@ def finding_or_404(patient, finding_id: int) -> IntakeFinding:
     return finding
 
 
+def _back() -> str | None:
+    """Where the reviewer came from (e.g. the session note whose signature this
+    finding stops), so the page can lead back there; only a path on this site."""
+    return safe_next(request.args.get("back"))
+
+
 def _page(patient, findings, *, single=None, bad_form=None, bulk=None, status=200):
     forms = {f.id: ReviewForm(f, formdata=None) for f in findings}
     if bad_form is not None:
@@ -192,6 +207,7 @@ def _page(patient, findings, *, single=None, bad_form=None, bulk=None, status=20
         clinical=current_user.can("intake.history.view"),
         bulk=bulk,
         desk_rows=desk_summary(findings),
+        back=_back() if single else None,
     ), status
 
 
@@ -272,7 +288,9 @@ def review_finding(patient_id: int, finding_id: int):
         else f"Review recorded for: {found.title}.",
         "success",
     )
-    return redirect(url_for("intake.finding", patient_id=patient.id, finding_id=found.id))
+    return redirect(
+        url_for("intake.finding", patient_id=patient.id, finding_id=found.id, back=_back())
+    )
 
 
 @bp.route("/patients/<int:patient_id>/findings/review", methods=["POST"])

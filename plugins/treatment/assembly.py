@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
@@ -30,6 +30,7 @@ from plugins.treatment.domain.rules import (
     OverrideNeeded,
     blocker_reason,
     check_session,
+    flags_for_modality,
     heat_conflicts,
     local_conflicts,
     override_gate,
@@ -68,9 +69,19 @@ def _review_url(flag) -> str | None:
     if not flag.link_endpoint:
         return None
     try:
-        return url_for(flag.link_endpoint, **flag.link_values)
+        # ``back``: the review page offers a way back to this note or plan once the
+        # review is recorded (pages that do not know it ignore the extra argument).  A
+        # refused POST renders under an address that cannot be opened again: no way back.
+        back = request.path if request.method == "GET" else None
+        return url_for(flag.link_endpoint, **flag.link_values, back=back)
     except BuildError:
         return None
+
+
+def modality_flags(flags):
+    """For the forms: ``modality_flags(spec)`` lists the findings beside that entry."""
+    flags = list(flags)
+    return lambda spec: flags_for_modality(flags, applies_heat=spec.applies_heat)
 
 
 def blockers(patient: Patient, flags=None) -> list[Blocker]:

@@ -202,6 +202,7 @@ def _render_view(
         prefix_for_entry=prefix_for_entry,
         blockers=assembly.blockers(note.patient, flags) if editable else [],
         show_local_override=assembly.has_local_findings(flags),
+        modality_flags=assembly.modality_flags(flags),
     ), status
 
 

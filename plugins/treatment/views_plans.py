@@ -221,13 +221,15 @@ def _fill_defaults(form) -> None:
 
 def _render_form(form, patient, plan, status=200):
     specs = services.modalities()
+    flags = services.safety_flags(patient)
     return render_template(
         "treatment/plan_form.html",
         form=form,
         patient=patient,
         plan=plan,
         specs=specs,
-        show_local_override=assembly.has_local_findings(services.safety_flags(patient)),
+        show_local_override=assembly.has_local_findings(flags),
+        modality_flags=assembly.modality_flags(flags),
         diagnosis_notes=assembly.diagnosis_notes(form.diagnoses.data),
         prefix_for_plan=prefix_for_plan,
         goal_rows=range(1, GOAL_ROWS + 1),

@@ -170,7 +170,15 @@ def check_session(
 
 
 def blocker_reason(flag: SafetyFlag) -> str:
-    """Why one finding stops treatment, in the words the note and plan pages show."""
+    """Why one finding stops treatment, in the words the note and plan pages show.
+
+    A finding with a title is named by it (the name the chart and the review page use;
+    it already says whether it is an emergency or a red flag); the answer behind it is
+    on the review page the note links to.
+    """
+    if flag.title:
+        verb = "cleared" if flag.kind == "absolute" and not flag.emergency else "reviewed"
+        return f"{flag.title} (not yet {verb} by a clinician)"
     if flag.emergency:
         return f"Emergency not yet reviewed by a clinician: {flag.message}"
     if flag.kind == "red_flag":
@@ -367,3 +375,18 @@ def unsigned_overdue(*, started: dt.datetime, now: dt.datetime, hours: float = 2
     """Whether an unsigned note has waited longer than ``hours`` (the
     ``unsigned_note_hours`` setting) and belongs on the therapist's to-do list."""
     return now - started > dt.timedelta(hours=float(hours))
+
+
+# Kinds that shape how a modality is given, shown beside that modality's entry on the
+# plan and note forms (issue 11, point 3): heat findings only where heat is applied,
+# area and pressure findings beside every hands-on entry.  Emergencies, red flags and
+# absolute contraindications decide whether to treat at all; the sign and activation
+# sections show them.
+_HEAT_KINDS = ("heat", "heat_check")
+_MANUAL_KINDS = ("local", "pressure", "relative", "precaution")
+
+
+def flags_for_modality(flags: Iterable[SafetyFlag], *, applies_heat: bool) -> list[SafetyFlag]:
+    """The findings that concern one modality entry, in the order they were given."""
+    kinds = _HEAT_KINDS + ("local",) if applies_heat else _MANUAL_KINDS
+    return [flag for flag in flags if flag.kind in kinds and not flag.cleared]
