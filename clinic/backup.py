@@ -38,6 +38,7 @@ SQLITE_FILE = "clinic.sqlite3"
 PG_FILE = "clinic.dump"
 KEY_FILE = "audit_key"
 CHECKPOINT_FILES = ("audit_checkpoints.log", "audit_checkpoints_copy.log")
+INSTANCE_DIR = "instance"  # other key and checkpoint files from the instance folder
 
 
 class BackupError(click.ClickException):
@@ -128,8 +129,26 @@ def take_backup(target: Path) -> dict:
         raise BackupError(f"no backup method for {url.get_backend_name()}")
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     for path in target.iterdir():
-        os.chmod(path, 0o600)
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
     return manifest
+
+
+def _instance_extras(instance: Path) -> list[Path]:
+    """Every other key or checkpoint file in the instance folder.
+
+    Named generically so a key or checkpoint file added later (say, a second signing
+    key) is backed up without this module knowing its name.  The session secret stays
+    behind: a restored clinic signs everyone in again, which is what a restore should do.
+    """
+    if not instance.is_dir():
+        return []
+    return sorted(
+        path
+        for path in instance.iterdir()
+        if path.is_file()
+        and path.name not in (KEY_FILE, "secret_key", *CHECKPOINT_FILES)
+        and ("key" in path.name or "checkpoint" in path.name)
+    )
 
 
 def _copy_private(target: Path, config) -> None:
@@ -139,6 +158,12 @@ def _copy_private(target: Path, config) -> None:
     for name, path in zip(CHECKPOINT_FILES, checkpoint_paths(config), strict=False):
         if path.exists():
             shutil.copyfile(path, target / name)
+    extras = _instance_extras(Path(current_app.instance_path))
+    if extras:
+        (target / INSTANCE_DIR).mkdir(mode=0o700)
+        for path in extras:
+            shutil.copyfile(path, target / INSTANCE_DIR / path.name)
+            os.chmod(target / INSTANCE_DIR / path.name, 0o600)
 
 
 def _is_empty(url: URL) -> bool:
@@ -223,6 +248,13 @@ def _restore_private(source: Path, instance: Path, key: str) -> None:
         with os.fdopen(fd, "w") as handle:
             handle.write(key)
     config["CLINIC_AUDIT_KEY"] = key
+    saved_extras = source / INSTANCE_DIR
+    if saved_extras.is_dir():
+        instance.mkdir(parents=True, exist_ok=True)
+        for saved in sorted(saved_extras.iterdir()):
+            if not (instance / saved.name).exists():  # never overwrite this machine's own
+                shutil.copyfile(saved, instance / saved.name)
+                os.chmod(instance / saved.name, 0o600)
     for name, path in zip(CHECKPOINT_FILES, checkpoint_paths(config), strict=False):
         saved = source / name
         if saved.exists():

@@ -120,6 +120,10 @@ def init_app(app: Flask, registry) -> None:
     from flask_migrate.cli import db as db_group
 
     db_group.add_command(grant_runtime)  # flask --app wsgi db grant-runtime ROLE
+    from clinic.downgrade_guard import downgrade_command
+
+    # Replaces Flask-Migrate's own: the same options, plus --drop-data and --backup.
+    db_group.add_command(downgrade_command)
     from clinic.backup import backup_command, restore_command
     from clinic.demo import demo_command
 

@@ -198,10 +198,16 @@ def render_with_timeout(
             raise PdfTimeout(f"the PDF took longer than {timeout:g} s to render")
         status, payload = parent.recv()
     except EOFError as exc:
-        # A child that dies without a word most often hit its memory limit inside the
-        # layout engine's C code, where no MemoryError can be caught and reported.
-        why = "; the document may need more memory than a PDF may use" if memory_mb else ""
-        raise PdfError(f"the PDF renderer stopped unexpectedly{why}") from exc
+        process.join(5)
+        # Under the memory limit the native libraries (cairo, pango, harfbuzz) often
+        # abort or crash instead of raising MemoryError: the child then dies without
+        # a word, and running out of memory is by far the likeliest reason.
+        if memory_mb and process.exitcode not in (0, None):
+            raise PdfError(
+                "the PDF renderer stopped, most likely because the document needed more "
+                "memory than a PDF may use"
+            ) from exc
+        raise PdfError("the PDF renderer stopped unexpectedly") from exc
     finally:
         parent.close()
         process.join(5)

@@ -18,6 +18,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 
 from clinic.database import ensure_truncate_guards
+from clinic.downgrade_guard import watch
 from clinic.plugins import migration_filter
 from clinic.revisions import without_implied
 
@@ -99,6 +100,15 @@ def run_migrations_online():
         )
         context.configure(**options)
         context.configure(**options, **_upgrade_enabled_heads_when_head_requested())
+        fn = context.get_context().opts.get("fn")
+        if getattr(fn, "__name__", "") == "downgrade":
+            # One transaction for the whole downgrade, so a refusal part-way (a table
+            # that still holds rows) rolls back every step before it, triggers included.
+            with connection.begin():
+                watch(connection, context.get_x_argument(as_dictionary=True))
+                context.run_migrations()
+                ensure_truncate_guards(connection)
+            return
         with context.begin_transaction():
             context.run_migrations()
             # Whatever table a migration (core or plugin) guarded against DELETE is also

@@ -101,3 +101,27 @@ def test_backup_refuses_a_folder_that_is_not_empty(app, runner, tmp_path):
     (tmp_path / "full" / "something").write_text("x")
     result = runner.invoke(args=["backup", str(tmp_path / "full")])
     assert result.exit_code != 0 and "not empty" in result.output
+
+
+def test_other_key_and_checkpoint_files_of_the_instance_folder_travel_with_the_backup(
+    app, runner, tmp_path, empty_url
+):
+    instance = tmp_path / "instance"
+    (instance / "checkpoint_signing.key").write_text("second key\n")
+    (instance / "notes.txt").write_text("not a key\n")
+    _populate()
+    assert runner.invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
+    saved = tmp_path / "b" / "instance"
+    assert sorted(p.name for p in saved.iterdir()) == ["checkpoint_signing.key"]
+    assert stat.S_IMODE(os.stat(saved / "checkpoint_signing.key").st_mode) == 0o600
+    assert not (tmp_path / "b" / "secret_key").exists()
+
+    fresh = create_app(base_config(empty_url, tmp_path / "new-instance"))
+    with fresh.app_context():
+        restored = fresh.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
+        assert restored.exit_code == 0, restored.output
+        db.session.remove()
+        db.engine.dispose()
+    copied = tmp_path / "new-instance" / "checkpoint_signing.key"
+    assert copied.read_text() == "second key\n"
+    os.environ["CLINIC_INSTANCE_PATH"] = str(instance)

@@ -26,6 +26,14 @@ PERMISSIONS = (
     ),
     Permission("treatment.notes.view", "Read treatment notes", (THERAPIST,)),
     Permission("treatment.notes.write", "Write, sign and amend treatment notes", (THERAPIST,)),
+    # A note belongs to its author: only they save its draft, sign it or withdraw it.
+    # Withdrawing a colleague's note (entered in error, with a reason) is a supervisory
+    # act, held by administrators by default (docs/clinical-rules.md).
+    Permission(
+        "treatment.notes.correct_others",
+        "Mark a colleague's note entered in error, giving a reason",
+        (),
+    ),
     Permission("treatment.plans.view", "Read treatment plans and progress", (THERAPIST,)),
     Permission("treatment.plans.write", "Create and change treatment plans", (THERAPIST,)),
 )

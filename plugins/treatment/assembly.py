@@ -370,6 +370,10 @@ def sign_problems(note: Note, flags) -> list[str]:
     hot-pack skin reaction needs its follow-up)."""
     form = note_forms.build_form(note, formdata=None)
     form.process(MultiDict(note_forms.stored_items(note)))
+    # Not validated, so each field's errors is still WTForms' empty tuple; the checks
+    # below append to it (a tuple there made signing an incomplete note a 500).
+    for each in form:
+        each.errors = list(each.errors)
     checked = check_note_form(form, note, flags)
     problems = [f"{f.label.text}: {e}" for f in form for e in f.errors] + checked.general
     if not note.entries:

@@ -95,12 +95,14 @@ def override_fields(prefix: str, spec: ModalitySpec) -> dict[str, Any]:
     fields: dict[str, Any] = {
         f"{prefix}local_override": TextAreaField(
             "Reason to treat here despite a local contraindication (leave empty unless needed)",
+            validators=[Length(max=REASON_MAX)],
             render_kw={"rows": 2},
         )
     }
     if spec.applies_heat:
         fields[f"{prefix}heat_override"] = TextAreaField(
             "Reason to apply heat despite a contraindication (leave empty unless needed)",
+            validators=[Length(max=REASON_MAX)],
             render_kw={"rows": 2},
         )
     return fields
@@ -120,7 +122,7 @@ def prefix_for_entry(entry_id: int) -> str:
 class PlanFormBase(TreatmentForm):
     diagnoses = TextAreaField(
         "Diagnoses (ICD-10-CM codes)",
-        validators=[DataRequired(message="Enter at least one diagnosis code.")],
+        validators=[DataRequired(message="Enter at least one diagnosis code."), Length(max=2000)],
         render_kw={"rows": 2},
         description="Codes separated by commas or spaces, e.g. M54.50, M62.830.",
     )
@@ -191,16 +193,30 @@ class NewNoteForm(TreatmentForm):
     nonce = HiddenField()
 
 
+# Server-side ceilings on free text, as the intake answers have: generous for a clinical
+# note, small enough that a pasted document or a script cannot bloat every page, PDF
+# and export that shows the note.  (Autosaved drafts are cut at DRAFT_VALUE_LIMIT.)
+NOTE_TEXT_MAX = 10_000
+FINDING_MAX = 300
+REASON_MAX = 2_000
+
+
 class NoteFormBase(TreatmentForm):
     session_date = DateField("Session date", validators=[InputRequired()])
     start_time = StringField("Start time", render_kw={"type": "time"})
     end_time = StringField("End time", render_kw={"type": "time"})
     pain_before = StringField("Pain before the session (0–10)", render_kw={"inputmode": "numeric"})
     pain_after = StringField("Pain after the session (0–10)", render_kw={"inputmode": "numeric"})
-    subjective = TextAreaField("Subjective", render_kw={"rows": 3})
-    objective = TextAreaField("Objective", render_kw={"rows": 3})
-    assessment = TextAreaField("Assessment", render_kw={"rows": 3})
-    plan_text = TextAreaField("Plan", render_kw={"rows": 2})
+    subjective = TextAreaField(
+        "Subjective", validators=[Length(max=NOTE_TEXT_MAX)], render_kw={"rows": 3}
+    )
+    objective = TextAreaField(
+        "Objective", validators=[Length(max=NOTE_TEXT_MAX)], render_kw={"rows": 3}
+    )
+    assessment = TextAreaField(
+        "Assessment", validators=[Length(max=NOTE_TEXT_MAX)], render_kw={"rows": 3}
+    )
+    plan_text = TextAreaField("Plan", validators=[Length(max=NOTE_TEXT_MAX)], render_kw={"rows": 2})
     home_care = MultiCheckboxField("Home-care advice given", choices=[], validate_choice=False)
     version = HiddenField()
 
@@ -211,7 +227,9 @@ def note_form_class(entries: list[tuple[int, ModalitySpec]]) -> type[NoteFormBas
         attrs[f"palp{i}_region"] = SelectField(
             f"Palpation {i}: region", choices=choices(BLANK + REGION_PAIRS), validate_choice=False
         )
-        attrs[f"palp{i}_finding"] = StringField(f"Palpation {i}: finding")
+        attrs[f"palp{i}_finding"] = StringField(
+            f"Palpation {i}: finding", validators=[Length(max=FINDING_MAX)]
+        )
     for entry_id, spec in entries:
         prefix = prefix_for_entry(entry_id)
         for f in spec.fields:

@@ -13,7 +13,7 @@ from flask import flash, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from clinic.api import collect, take_draft
+from clinic.api import collect, take_draft, user_can
 from plugins.treatment import services
 from plugins.treatment.domain.modalities import ModalitySpec
 from plugins.treatment.domain.temperature import shown_spec, shown_values, stored_values
@@ -213,3 +213,11 @@ def content(note: Note, **override: Any) -> dict[str, Any]:
 
 def current_user_is_author(note: Note) -> bool:
     return current_user.is_authenticated and current_user.id == note.therapist_id
+
+
+def current_user_may_mark_error(note: Note) -> bool:
+    """The author withdraws their own note; a colleague's needs the supervisory permission.
+
+    Anyone who writes notes may still add an addendum to a colleague's signed note.
+    """
+    return current_user_is_author(note) or user_can(current_user, "treatment.notes.correct_others")

@@ -69,6 +69,28 @@ def _locked(note: Note) -> bool:
     return note.signed or note.entered_in_error
 
 
+def _refuse_not_author(note: Note, what: str):
+    """A draft is its author's work in progress: a colleague may read it, never save over it.
+
+    403, audited, nothing changed; the colleague can add an addendum once it is signed.
+    """
+    record_and_commit(
+        "treatment.note.refused",
+        patient_id=note.patient_id,
+        object_type="note",
+        object_id=note.id,
+        outcome="refused",
+        detail={"attempt": what, "why": "not the author"},
+    )
+    message = (
+        f"This draft is {note.therapist.display_name}'s. Only they can change or sign it; "
+        "once it is signed you can add an addendum."
+    )
+    if request.accept_mimetypes.best == "application/json" or what == "autosave":
+        return jsonify({"error": message}), 403
+    return _render_view(note, status=403, message=message)
+
+
 # -- new note ------------------------------------------------------------------
 
 
@@ -170,7 +192,8 @@ def _render_view(
     addendum_form=None,
     error_form=None,
 ):
-    editable = not _locked(note) and user_can(current_user, "treatment.notes.write")
+    is_author = note_logic.current_user_is_author(note)
+    editable = not _locked(note) and is_author and user_can(current_user, "treatment.notes.write")
     if editable and form is None:
         form = note_logic.form_for(note)
     flags = services.safety_flags(note.patient) if editable else []
@@ -195,7 +218,8 @@ def _render_view(
         checked=checked,
         message=message,
         hash_ok=hash_ok,
-        is_author=note_logic.current_user_is_author(note),
+        is_author=is_author,
+        may_mark_error=note_logic.current_user_may_mark_error(note),
         sign_form=sign_form or SignForm(formdata=None),
         addendum_form=addendum_form or _restored(AddendumForm, note, "treatment.note_addendum"),
         error_form=error_form or _restored(ErrorMarkForm, note, "treatment.note_error"),
@@ -262,6 +286,8 @@ def note_save(patient_id: int, note_id: int):
     action = request.form.get("action", "save")
     if _locked(note):
         return _refuse_locked(note, action)
+    if not note_logic.current_user_is_author(note):
+        return _refuse_not_author(note, action)
     if action == "add":
         return _add_entry(patient, note)
     if action.startswith("remove:"):
@@ -308,6 +334,8 @@ def note_autosave(patient_id: int, note_id: int):
     note = services.note_or_404(patient, note_id)
     if _locked(note):
         return _refuse_locked(note, "autosave")
+    if not note_logic.current_user_is_author(note):
+        return _refuse_not_author(note, "autosave")
     if _stale(note):
         return _conflict(note, as_json=True)
     form = note_logic.build_form(note, formdata=None)

@@ -167,6 +167,23 @@ def note_error(patient_id: int, note_id: int):
     if note.entered_in_error:
         form.reason.errors = ["This note is already marked entered in error."]
         return _render_view(note, status=409, error_form=form)
+    if not note_logic.current_user_may_mark_error(note):
+        record_and_commit(
+            "treatment.note.refused",
+            patient_id=patient.id,
+            object_type="note",
+            object_id=note.id,
+            outcome="refused",
+            detail={"attempt": "entered in error", "why": "not the author"},
+        )
+        return _render_view(
+            note,
+            status=403,
+            message=(
+                "Only the therapist who wrote this note, or an administrator, can mark it "
+                "entered in error. Add an addendum to record your correction."
+            ),
+        )
     if not form.validate_on_submit():
         return _render_view(note, status=400, error_form=form)
     db.session.add(

@@ -26,6 +26,14 @@ def _therapist_only(endpoint, method="GET"):
     )
 
 
+def _author_only(endpoint, method):
+    # The note belongs to the therapist who wrote it: an administrator holds the
+    # permission but is refused on a colleague's draft (issue 12, point 8).
+    return RouteRule(
+        endpoint, method, anon=LOGIN, front_desk=403, therapist=OK, billing=403, admin=403
+    )
+
+
 RULES = [
     _therapist_only("treatment.plan_new"),
     _therapist_only("treatment.plan_new", "POST"),
@@ -40,8 +48,8 @@ RULES = [
     _therapist_only("treatment.note_new"),
     _therapist_only("treatment.note_new", "POST"),
     _therapist_only("treatment.note_view"),
-    _therapist_only("treatment.note_save", "POST"),
-    _therapist_only("treatment.note_autosave", "POST"),
+    _author_only("treatment.note_save", "POST"),
+    _author_only("treatment.note_autosave", "POST"),
     _therapist_only("treatment.note_sign", "POST"),
     _therapist_only("treatment.note_addendum", "POST"),
     _therapist_only("treatment.note_error", "POST"),

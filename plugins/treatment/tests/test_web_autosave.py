@@ -41,9 +41,14 @@ def test_autosave_without_csrf_is_refused(app, signed_in):
     assert note.draft_form is None
 
 
-def test_two_therapists_later_save_is_refused_with_both_versions(app, signed_in):
+def test_a_later_save_from_a_second_device_is_refused_with_both_versions(app, signed_in):
+    # Only the author may save a draft (issue 12, point 8); the same author on a second
+    # device (or tab) opened before the first save still gets the conflict page.
+    from clinic.testing import login
+
     first, author = signed_in("therapist")
-    second, _other = signed_in("therapist")
+    second = app.test_client()
+    login(second, author)
     note = make_note(make_patient(), author)
     opened_version = note.version
     ok = first.post_form(url(note), note_form_data(note, subjective="Mine, saved first"))
