@@ -315,6 +315,32 @@ def database_url(_template_db, tmp_path) -> str:
 
 
 @pytest.fixture
+def empty_database_url(tmp_path) -> Iterator[str]:
+    """A brand-new, empty database of its own on the engine under test (for tests that
+    migrate, restore into, or change the schema of a database), dropped afterwards."""
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = test_database_url()
+    if not base:
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    url = make_url(base)
+    name = f"clinic_empty_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
 def app_factory(database_url, tmp_path):
     """Build extra apps on the test's database, e.g. with other plugins enabled."""
     made: list[Flask] = []

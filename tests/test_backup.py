@@ -5,35 +5,13 @@ from __future__ import annotations
 import os
 import stat
 import threading
-import uuid
 
-import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from clinic import create_app
 from clinic.audit.service import record
 from clinic.extensions import db
-from clinic.testing import base_config, make_patient, make_user, test_database_url
-
-
-@pytest.fixture
-def empty_url(tmp_path):
-    base = test_database_url()
-    if not base:
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    url = make_url(base)
-    name = f"clinic_trust_restore_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+from clinic.testing import base_config, make_patient, make_user
 
 
 def _populate():
@@ -44,7 +22,9 @@ def _populate():
     db.session.commit()
 
 
-def test_backup_during_writes_restores_into_an_empty_database(app, runner, tmp_path, empty_url):
+def test_backup_during_writes_restores_into_an_empty_database(
+    app, runner, tmp_path, empty_database_url
+):
     _populate()
     stop = threading.Event()
 
@@ -69,7 +49,7 @@ def test_backup_during_writes_restores_into_an_empty_database(app, runner, tmp_p
     assert (folder / "audit_key").read_text().strip() == app.config["CLINIC_AUDIT_KEY"]
 
     # A new machine: new instance folder (no key yet), new empty database.
-    fresh = create_app(base_config(empty_url, tmp_path / "new-instance"))
+    fresh = create_app(base_config(empty_database_url, tmp_path / "new-instance"))
     with fresh.app_context():
         restored = fresh.test_cli_runner().invoke(args=["restore", str(folder)])
         assert restored.exit_code == 0, restored.output
@@ -104,7 +84,7 @@ def test_backup_refuses_a_folder_that_is_not_empty(app, runner, tmp_path):
 
 
 def test_other_key_and_checkpoint_files_of_the_instance_folder_travel_with_the_backup(
-    app, runner, tmp_path, empty_url
+    app, runner, tmp_path, empty_database_url
 ):
     instance = tmp_path / "instance"
     (instance / "checkpoint_signing.key").write_text("second key\n")
@@ -116,7 +96,7 @@ def test_other_key_and_checkpoint_files_of_the_instance_folder_travel_with_the_b
     assert stat.S_IMODE(os.stat(saved / "checkpoint_signing.key").st_mode) == 0o600
     assert not (tmp_path / "b" / "secret_key").exists()
 
-    fresh = create_app(base_config(empty_url, tmp_path / "new-instance"))
+    fresh = create_app(base_config(empty_database_url, tmp_path / "new-instance"))
     with fresh.app_context():
         restored = fresh.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
         assert restored.exit_code == 0, restored.output

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from clinic.audit.service import record, verify_chain
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.plugins import migration_filter
 from clinic.revisions import ancestors
-from clinic.testing import make_patient, make_user, test_database_url
+from clinic.testing import make_patient, make_user
 
 
 def test_models_and_migrations_agree(app):
@@ -34,26 +31,6 @@ def test_models_and_migrations_agree(app):
         )
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations disagree: {diff}"
-
-
-@pytest.fixture
-def empty_database_url(tmp_path):
-    """A brand-new empty database on the engine under test."""
-    base = test_database_url()
-    if not base:
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-        return
-    url = make_url(base)
-    name = f"clinic_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _heads_applied(app) -> tuple[set, set]:

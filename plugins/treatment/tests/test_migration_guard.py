@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from clinic.api import db
-from clinic.testing import make_patient, make_user, test_database_url
+from clinic.testing import make_patient, make_user
 from plugins.treatment.models import Note
 from plugins.treatment.tests.factories import make_note
 
 
 @pytest.fixture
-def own_database(tmp_path):
-    """A database of its own: these tests change the schema."""
-    base = test_database_url()
-    if not base:
-        yield f"sqlite:///{tmp_path / 'own.sqlite3'}"
-        return
-    url = make_url(base)
-    name = f"clinic_guard_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def clinic(app_factory, own_database):
-    app = app_factory(SQLALCHEMY_DATABASE_URI=own_database)
+def clinic(app_factory, empty_database_url):
+    app = app_factory(SQLALCHEMY_DATABASE_URI=empty_database_url)
     runner = app.test_cli_runner()
     with app.app_context():
         assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
