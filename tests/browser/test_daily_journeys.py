@@ -48,7 +48,7 @@ def test_front_desk_tablet_and_therapist_day(
     expect(registered.get_by_role("link", name="Harbour, Robin")).to_be_visible()
     journeys.desk_opens_chart_by_number(desk, shoot, patient_id, "Harbour, Robin")
     code = journeys.desk_starts_tablet_packet(desk, shoot, "New back-pain patient")
-    desk.get_by_role("link", name="Today").click()
+    desk.get_by_role("link", name="Today", exact=True).click()
     waiting = desk.locator(
         "section", has=desk.get_by_role("heading", name="Intake packets in progress")
     )
