@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
@@ -130,6 +130,24 @@ def _core_routes(app: Flask) -> None:
             return redirect(url_for("auth.login"))
         return redirect(url_for("home.start"))
 
+    @app.route("/clinic-logo")
+    @public
+    def clinic_logo():
+        # The letterhead logo for the top bar and the tablet: not patient data, and the
+        # tablet shows it before anyone signs in.  Only a logo that passed the upload
+        # checks (PNG or JPEG by content) is ever stored.
+        import base64
+
+        from clinic.settings import LOGO_KEY, get_setting
+
+        logo = get_setting(LOGO_KEY)
+        if not logo:
+            abort(404)
+        response = Response(base64.b64decode(logo["data"]), mimetype=logo["mime"])
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
     @app.route("/healthz")
     @public
     def healthz():
@@ -159,12 +177,18 @@ def _template_helpers(app: Flask, registry: PluginRegistry) -> None:
 
         return clinic_details()["name"] or "Clinic"
 
+    def clinic_logo_url() -> str:
+        from clinic.settings import LOGO_KEY, get_setting
+
+        return url_for("clinic_logo") if get_setting(LOGO_KEY) else ""
+
     from clinic.anatomy import region_label
 
     app.jinja_env.globals.update(
         nav_items=nav_items,
         patient_alerts=patient_alerts,
         clinic_name=clinic_name,
+        clinic_logo_url=clinic_logo_url,
         core_version=__version__,
         idle_timeout_seconds=app.config["CLINIC_IDLE_TIMEOUT_MINUTES"] * 60,
         region_label=region_label,

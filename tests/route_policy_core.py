@@ -17,6 +17,10 @@ _EVERY_STAFF = dict(anon=LOGIN, front_desk=200, therapist=200, billing=200, admi
 RULES = [
     RouteRule("index", "GET", anon=LOGIN, front_desk=302, therapist=302, billing=302, admin=302),
     RouteRule("healthz", "GET", anon=200, front_desk=200, therapist=200, billing=200, admin=200),
+    # No logo uploaded in the route walk: 404 for everyone (it is public once there is one).
+    RouteRule(
+        "clinic_logo", "GET", anon=404, front_desk=404, therapist=404, billing=404, admin=404
+    ),
     RouteRule("auth.login", "GET", anon=200, front_desk=302, therapist=302, billing=302, admin=302),
     RouteRule(
         "auth.login", "POST", anon=200, front_desk=302, therapist=302, billing=302, admin=302

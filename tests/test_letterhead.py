@@ -94,3 +94,17 @@ def test_filled_intake_packet_puts_findings_and_scores_on_page_one(app, signed_i
     assert "Safety alerts (for clinician review, not a diagnosis)" in first
     assert "Takes a blood thinner" in first
     assert "Scores" in first and "Numeric Pain Rating Scale" in first
+
+
+def test_the_uploaded_logo_shows_in_the_top_bar_and_reaches_the_tablet(app, signed_in):
+    client, _admin = signed_in("admin")
+    assert 'class="brand-logo"' not in client.get("/patients/").text
+    assert app.test_client().get("/clinic-logo").status_code == 404
+    logo = _png()
+    _save_details(client, logo=(io.BytesIO(logo), "logo.png"))
+    page = client.get("/patients/").text
+    assert '<img class="brand-logo" src="/clinic-logo" alt="">' in page
+    # The tablet shows it before anyone signs in, so the image itself is public.
+    served = app.test_client().get("/clinic-logo")
+    assert served.status_code == 200 and served.mimetype == "image/png"
+    assert served.data == logo and served.headers["X-Content-Type-Options"] == "nosniff"
