@@ -34,6 +34,17 @@ from plugins.insurance.models import (
 from plugins.insurance.views import bp
 
 
+def _added_to_coverage(patient, row, event: str, object_type: str, message: str):
+    """Store a new coverage record of ``patient``, audit it, and go back to the coverage
+    page (policies, verification calls and authorizations are all added this way)."""
+    db.session.add(row)
+    db.session.flush()
+    record(event, patient_id=patient.id, object_type=object_type, object_id=row.id)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("insurance.coverage", patient_id=patient.id))
+
+
 def _payer_or_404(payer_id: int) -> Payer:
     payer = db.session.get(Payer, payer_id)
     if payer is None:
@@ -263,17 +274,9 @@ def policy_new(patient_id: int):
             deductible=form.deductible.data,
             referral_required=form.referral_required.data,
         )
-        db.session.add(policy)
-        db.session.flush()
-        record(
-            "insurance.policy.create",
-            patient_id=patient.id,
-            object_type="policy",
-            object_id=policy.id,
+        return _added_to_coverage(
+            patient, policy, "insurance.policy.create", "policy", "Policy added."
         )
-        db.session.commit()
-        flash("Policy added.", "success")
-        return redirect(url_for("insurance.coverage", patient_id=patient.id))
     return render_template("insurance/policy_form.html", form=form, patient=patient)
 
 
@@ -306,17 +309,13 @@ def verification_new(patient_id: int):
                 referral_needed=form.referral_needed.data,
                 notes=(form.notes.data or "").strip(),
             )
-            db.session.add(note)
-            db.session.flush()
-            record(
+            return _added_to_coverage(
+                patient,
+                note,
                 "insurance.verification.create",
-                patient_id=patient.id,
-                object_type="verification",
-                object_id=note.id,
+                "verification",
+                "Verification call recorded.",
             )
-            db.session.commit()
-            flash("Verification call recorded.", "success")
-            return redirect(url_for("insurance.coverage", patient_id=patient.id))
     if not form.called_on.data and not form.is_submitted():
         form.called_on.data = services.today()
     return render_template("insurance/verification_form.html", form=form, patient=patient)
@@ -342,17 +341,9 @@ def authorization_new(patient_id: int):
             start_date=form.start_date.data,
             end_date=form.end_date.data,
         )
-        db.session.add(auth)
-        db.session.flush()
-        record(
-            "insurance.authorization.create",
-            patient_id=patient.id,
-            object_type="authorization",
-            object_id=auth.id,
+        return _added_to_coverage(
+            patient, auth, "insurance.authorization.create", "authorization", "Authorization added."
         )
-        db.session.commit()
-        flash("Authorization added.", "success")
-        return redirect(url_for("insurance.coverage", patient_id=patient.id))
     return render_template("insurance/authorization_form.html", form=form, patient=patient)
 
 
