@@ -84,6 +84,8 @@ class WorklistItem:
     ``link_endpoint``/``link_values`` open the page where it is done.  ``permission``
     is what a user needs to see the row at all: a row someone may not see is dropped
     before the page is drawn, so keep clinical detail in rows only clinicians can see.
+    ``when`` is a stored timestamp (naive UTC; shown in the clinic's time) or, for
+    something that has a day but no time (a session date), a plain :class:`datetime.date`.
     """
 
     section: str
@@ -93,7 +95,7 @@ class WorklistItem:
     link_endpoint: str
     link_values: dict[str, Any] = field(default_factory=dict)
     level: AlertLevel = "info"
-    when: dt.datetime | None = None
+    when: dt.datetime | dt.date | None = None
     section_order: int = 100
 
 

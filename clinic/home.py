@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from clinic.audit.models import AuditEvent
 from clinic.audit.service import record
-from clinic.clock import utcnow
+from clinic.clock import clinic_today
 from clinic.contributions import WorklistItem
 from clinic.extensions import db
+from clinic.localtime import clinic_day_start, to_local
 from clinic.patients.forms import SearchForm
 from clinic.patients.models import Patient
 from clinic.permissions import require
@@ -31,15 +32,30 @@ ROWS_PER_LIST = 8
 @bp.route("/start", endpoint="start")
 @require("patients.view")
 def start():
-    today = utcnow().date()
+    today = clinic_today()
     lists = current_app.extensions["clinic"].worklist(current_user, today)
     shown = {row.link_values.get("patient_id") for _section, rows in lists for row in rows}
     shown.discard(None)
     record("worklist.view", detail={"rows": sum(len(rows) for _s, rows in lists)})
     db.session.commit()
     return render_template(
-        "home.html", form=SearchForm(formdata=None), lists=lists, today=today, patients=len(shown)
+        "home.html",
+        form=SearchForm(formdata=None),
+        lists=lists,
+        when_label=lambda when: when_label(when, today),
+        patients=len(shown),
     )
+
+
+def when_label(when: dt.datetime | dt.date, today: dt.date) -> str:
+    """A row's ``when`` for the start page, in the clinic's time: "today 20:15",
+    "Mar 09, 14:30"; a plain date (a session day) shows without a time."""
+    if not isinstance(when, dt.datetime):
+        return "today" if when == today else when.strftime("%b %d")
+    local = to_local(when)
+    if local.date() == today:
+        return f"today {local:%H:%M}"
+    return local.strftime("%b %d, %H:%M")
 
 
 def core_rows(user, today: dt.date) -> list[WorklistItem]:
@@ -48,7 +64,7 @@ def core_rows(user, today: dt.date) -> list[WorklistItem]:
 
 
 def _recently_registered(today: dt.date) -> list[WorklistItem]:
-    since = dt.datetime.combine(today - dt.timedelta(days=RECENT_DAYS), dt.time())
+    since = clinic_day_start(today - dt.timedelta(days=RECENT_DAYS))
     # Newest ids are the newest registrations; the primary key keeps this an index walk.
     patients = db.session.scalars(
         select(Patient)

@@ -54,3 +54,11 @@ def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M", zone: boo
     local = to_local(value)
     text = local.strftime(fmt)
     return f"{text} {local.tzname()}" if zone else text
+
+
+def clinic_day_start(day: dt.date) -> dt.datetime:
+    """The stored (naive-UTC) instant at which the clinic's calendar day ``day`` begins —
+    its local midnight — so "finished today" is ``finished_at >= clinic_day_start(today)``
+    rather than UTC midnight, which is 7 or 8 pm the evening before in New York."""
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=clinic_zone())
+    return midnight.astimezone(dt.UTC).replace(tzinfo=None)

@@ -225,11 +225,11 @@ def render_pdf_html(template: str, **context) -> str:
     """
     from flask_login import current_user
 
-    from clinic.clock import utcnow
+    from clinic.clock import clinic_today
     from clinic.settings import clinic_details
 
     context.setdefault("clinic", clinic_details())
-    context.setdefault("printed_on", utcnow().date().isoformat())
+    context.setdefault("printed_on", clinic_today().isoformat())
     if "printed_by" not in context:
         user = current_user if current_user and current_user.is_authenticated else None
         context["printed_by"] = user.display_name if user is not None else ""

@@ -9,6 +9,7 @@ bundles) are loaded.  Anything wrong with a listed plugin stops start-up with a
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from dataclasses import dataclass, field
@@ -153,7 +154,7 @@ class PluginRegistry:
         for section_rows in sections.values():
             # Stable sorts: newest first, then the most urgent level on top.
             section_rows.sort(key=lambda r: r.title)
-            section_rows.sort(key=lambda r: (r.when is not None, r.when or 0), reverse=True)
+            section_rows.sort(key=_newest_first, reverse=True)
             section_rows.sort(key=lambda r: ALERT_LEVEL_ORDER.get(r.level, 9))
         return [(name, sections[name]) for name in sorted(sections, key=lambda n: (order[n], n))]
 
@@ -165,6 +166,14 @@ class PluginRegistry:
 
         default = self.settings[plugin][key]
         return get_setting(f"{plugin}.{key}", default)
+
+
+def _newest_first(row) -> tuple:
+    # A plain date (a session day) sorts as its midnight beside timestamps.
+    when = row.when
+    if when is not None and not isinstance(when, dt.datetime):
+        when = dt.datetime.combine(when, dt.time())
+    return (when is not None, when or dt.datetime.min)
 
 
 def _request_memo(name: str) -> dict:

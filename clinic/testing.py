@@ -394,6 +394,23 @@ def signed_in(app):
     return factory
 
 
+@pytest.fixture
+def frozen_clock():
+    """``frozen_clock(dt.datetime(2026, 3, 10, 2, 30))`` stops the application's clock
+    (:func:`clinic.clock.utcnow`, naive UTC) at that instant for the rest of the test —
+    e.g. an evening in New York that is already tomorrow in UTC."""
+    from clinic import clock
+
+    def freeze(at: dt.datetime) -> dt.datetime:
+        if at.tzinfo is not None:
+            at = at.astimezone(dt.UTC).replace(tzinfo=None)
+        clock._frozen_at = at
+        return at
+
+    yield freeze
+    clock._frozen_at = None
+
+
 # -- route policy -------------------------------------------------------------
 
 LOGIN = "login"  # anonymous users are sent to the sign-in page

@@ -32,6 +32,7 @@ from clinic.auth.service import create_user, username_taken
 from clinic.auth.sessions import revoke_sessions
 from clinic.extensions import db
 from clinic.forms import ClinicForm, choices
+from clinic.localtime import clinic_day_start
 from clinic.permissions import require, role_permissions
 from clinic.security import csv_cell
 from clinic.settings import (
@@ -283,12 +284,11 @@ def _audit_query(form: AuditFilterForm):
         stmt = stmt.where(AuditEvent.patient_id == form.patient.data)
     if form.event_type.data:
         stmt = stmt.where(AuditEvent.event_type == form.event_type.data)
+    # The dates are the clinic's days, as the page shows each event's time.
     if form.start.data:
-        stmt = stmt.where(AuditEvent.at >= dt.datetime.combine(form.start.data, dt.time()))
+        stmt = stmt.where(AuditEvent.at >= clinic_day_start(form.start.data))
     if form.end.data:
-        stmt = stmt.where(
-            AuditEvent.at < dt.datetime.combine(form.end.data + dt.timedelta(days=1), dt.time())
-        )
+        stmt = stmt.where(AuditEvent.at < clinic_day_start(form.end.data + dt.timedelta(days=1)))
     return stmt
 
 

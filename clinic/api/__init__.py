@@ -28,9 +28,12 @@ Groups:
 * sessions: ``end_current_staff_session``; ``verify_staff_password(user, password,
   purpose)`` → ``PasswordCheck`` re-checks a password (e.g. to sign), rate-limited and
   audited like sign-in;
-* time: ``utcnow``; ``local_time(value, fmt)`` (also the Jinja filter ``local_time``),
-  ``to_local`` and ``clinic_zone`` show stored naive-UTC times in the clinic's zone
-  (``CLINIC_TIME_ZONE``, default ``America/New_York``);
+* time: ``utcnow``; ``clinic_today()``, the clinic's calendar day (never ``date.today()``
+  or the UTC date, which are tomorrow on a US clinic's evening), and
+  ``clinic_day_start(day)``, the stored UTC instant that day begins; ``local_time(value,
+  fmt)`` (also the Jinja filter ``local_time``), ``to_local`` and ``clinic_zone`` show
+  stored naive-UTC times in the clinic's zone (``CLINIC_TIME_ZONE``, default
+  ``America/New_York``);
 * anatomy: ``BODY_REGIONS``, ``REGIONS_BY_CODE``, ``region_label``;
 * coding: ``icd10`` (``lookup``, ``search``, ``validate_codes`` over the bundled
   ICD-10-CM file).
@@ -59,6 +62,7 @@ from clinic.api.pure import (
     SafetyFlag,
     SummaryFact,
     WorklistItem,
+    clinic_today,
     hookimpl,
     hookspec,
     icd10,
@@ -86,6 +90,7 @@ if TYPE_CHECKING:
         append_only_ddl,
         asset_roots,
         choices,
+        clinic_day_start,
         clinic_details,
         clinic_zone,
         collect,
@@ -158,7 +163,9 @@ __all__ = [
     "append_only_ddl",
     "asset_roots",
     "choices",
+    "clinic_day_start",
     "clinic_details",
+    "clinic_today",
     "clinic_zone",
     "collect",
     "csv_cell",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from clinic import icd10
 from clinic.anatomy import BODY_REGIONS, REGIONS_BY_CODE, BodyRegion, region_label
-from clinic.clock import utcnow
+from clinic.clock import clinic_today, utcnow
 from clinic.contributions import (
     ALERT_LEVEL_ORDER,
     AuditEventType,
@@ -45,6 +45,7 @@ __all__ = [
     "SafetyFlag",
     "SummaryFact",
     "WorklistItem",
+    "clinic_today",
     "hookimpl",
     "hookspec",
     "icd10",

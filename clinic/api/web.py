@@ -25,7 +25,7 @@ from clinic.clock import utcnow
 from clinic.database import append_only_ddl, drop_append_only_ddl, run_after_create
 from clinic.extensions import db
 from clinic.forms import ClinicForm, choices, take_draft
-from clinic.localtime import clinic_zone, local_time, to_local
+from clinic.localtime import clinic_day_start, clinic_zone, local_time, to_local
 from clinic.patients.lookup import patient_or_404, patient_record_or_404
 from clinic.patients.models import Patient
 from clinic.pdf import (
@@ -75,6 +75,7 @@ __all__ = [
     "asset_roots",
     "choices",
     "clinic_details",
+    "clinic_day_start",
     "clinic_zone",
     "collect",
     "csv_cell",

@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from clinic.clock import clinic_today
 from clinic.forms import ClinicForm, choices
 from clinic.patients.models import SEX_CHOICES
 
@@ -46,7 +47,7 @@ class PatientForm(ClinicForm):
     confirm_not_duplicate = BooleanField("This is a different person; register anyway")
 
     def validate_date_of_birth(self, field):
-        if field.data and not (dt.date(1900, 1, 1) <= field.data <= dt.date.today()):
+        if field.data and not (dt.date(1900, 1, 1) <= field.data <= clinic_today()):
             raise ValidationError("The date of birth must be between 1900 and today.")
 
 

@@ -21,6 +21,7 @@ from clinic.api import (
     Patient,
     User,
     asset_roots,
+    clinic_today,
     collect,
     db,
     join_pdfs,
@@ -72,7 +73,7 @@ def start(user) -> int | None:
     busy = running()
     if busy is not None:
         return busy.id
-    on_date = utcnow().date()
+    on_date = clinic_today()
     waiting = [p.id for p, done in seen_today(on_date) if not done]
     if not waiting:
         return None

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from clinic.api import (
     HandoutSection,
     Patient,
+    clinic_today,
     collect,
     db,
     render_html,
@@ -102,7 +103,7 @@ class PrintInputs:
     no_diagnosis: bool = False
     instructions: str = ""
     next_visit: str = ""
-    on_date: dt.date = field(default_factory=dt.date.today)
+    on_date: dt.date = field(default_factory=clinic_today)
     printed_by: str = ""
 
     @property

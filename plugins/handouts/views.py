@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 from clinic.api import (
     PdfError,
     choices,
+    clinic_today,
     db,
     patient_or_404,
     pdf_bytes_response,
     record,
     record_and_commit,
     require,
-    utcnow,
 )
 from plugins.handouts import batch as batches
 from plugins.handouts import services
@@ -191,7 +191,7 @@ def _print_form(patient, language: str) -> tuple[PrintForm, list[Handout], list]
     handouts = services.library(language)
     form = PrintForm()
     form.handouts.choices = choices((h.id, h.current.title) for h in handouts)
-    sections = services.sections_for(patient, utcnow().date(), language, False)
+    sections = services.sections_for(patient, clinic_today(), language, False)
     if request.method == "GET":
         form.language.data = language
         form.handouts.data = sorted(services.preselected(handouts, sections))
@@ -224,7 +224,7 @@ def prepare(patient_id: int):
                 no_diagnosis=form.no_diagnosis.data,
                 instructions=(form.instructions.data or "").strip(),
                 next_visit=(form.next_visit.data or "").strip(),
-                on_date=utcnow().date(),
+                on_date=clinic_today(),
                 printed_by=current_user.display_name,
             )
             if not inputs.versions and not sections and not inputs.instructions:
@@ -354,7 +354,7 @@ def print_pdf(patient_id: int, print_id: int):
 @bp.route("/today")
 @require("handouts.print")
 def today():
-    rows = batches.seen_today(utcnow().date())
+    rows = batches.seen_today(clinic_today())
     recent = db.session.scalars(select(Batch).order_by(Batch.id.desc()).limit(5)).all()
     record("handouts.today", object_type="handouts", object_id="today")
     db.session.commit()

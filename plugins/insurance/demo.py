@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from clinic.api import db
+from clinic.api import clinic_today, db
 from plugins.insurance.models import Authorization, FeeScheduleEntry, Payer, Policy
 
 DEMO_PAYERS = (
@@ -50,7 +50,7 @@ def add_coverage(patient, rng) -> None:
     if rng.random() > 0.5:
         return
     payer = rng.choice(_payers())
-    today = dt.date.today()
+    today = clinic_today()
     start = today - dt.timedelta(days=rng.randrange(30, 400))
     db.session.add(
         Policy(

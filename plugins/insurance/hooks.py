@@ -10,6 +10,7 @@ from clinic.api import (
     ChartPanel,
     NavItem,
     PatientAlert,
+    clinic_today,
     hookimpl,
 )
 
@@ -72,7 +73,7 @@ def patient_chart_panels(patient):
             "insurance/_panel_coverage.html",
             patient=patient,
             policies=policies,
-            today=services.today(),
+            today=clinic_today(),
         )
 
     def render_auths():

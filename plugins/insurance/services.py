@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from clinic.api import collect, db, setting, utcnow
+from clinic.api import clinic_today, collect, db, setting
 from plugins.insurance.coding import DEFAULT_MAPPING, Proposal, Service, propose
 from plugins.insurance.models import Authorization, Claim, Payer, Policy, ServiceMapping
 
@@ -27,10 +27,6 @@ SETTINGS_DEFAULTS = {
     "place_of_service": "11",  # office; 02 for telehealth
     "tax_id": "",
 }
-
-
-def today() -> dt.date:
-    return utcnow().date()
 
 
 def self_pay_rate() -> Decimal:
@@ -112,7 +108,7 @@ def claims(patient_id: int) -> dict[dt.date, Claim]:
 
 def open_visits(patient) -> list[Proposal]:
     """Signed visits not yet accepted as claims, oldest first, with their proposed lines."""
-    end = today()
+    end = clinic_today()
     taken = claims(patient.id)
     found = signed_services(patient, end - dt.timedelta(days=LOOKBACK_DAYS), end)
     table = mapping()
@@ -168,7 +164,7 @@ def usage(patient, auths: list[Authorization], on: dt.date | None = None) -> lis
     A visit counts when it falls in the authorization's dates and has a billable line
     for one of its codes (any code when it names none); units add up those lines.
     """
-    on = on or today()
+    on = on or clinic_today()
     if not auths:
         return []
     start = min(a.start_date for a in auths)
@@ -232,7 +228,7 @@ def auth_alerts(usages: list[Usage]) -> list[tuple[str, str, str]]:
 
 def filing_alerts(patient_id: int, on: dt.date | None = None) -> list[tuple[str, str, str]]:
     """Draft claims close to (or past) their payer's timely-filing limit."""
-    on = on or today()
+    on = on or clinic_today()
     warn_days = int(setting("insurance.timely_filing_warning_days"))
     alerts = []
     for claim in claims(patient_id).values():

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from clinic.api import (
+    clinic_today,
     db,
     patient_or_404,
     record,
@@ -226,7 +227,7 @@ def claim_status(patient_id: int, claim_id: int):
     old = claim.status
     claim.status = form.status.data
     if claim.status == "submitted":
-        claim.submitted_on = form.submitted_on.data or services.today()
+        claim.submitted_on = form.submitted_on.data or clinic_today()
     if claim.status == "paid" and form.amount_paid.data is not None:
         claim.amount_paid = form.amount_paid.data
     if claim.status in ("denied", "appealed") and (form.denial_reason.data or "").strip():
@@ -301,5 +302,5 @@ def claims():
         claims=rows,
         statuses=CLAIM_STATUSES,
         status=status,
-        today=services.today(),
+        today=clinic_today(),
     )

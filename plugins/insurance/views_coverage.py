@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from clinic.api import db, patient_or_404, record, require
+from clinic.api import clinic_today, db, patient_or_404, record, require
 from plugins.insurance import services
 from plugins.insurance.catalog import cpt_codes
 from plugins.insurance.coding import DEFAULT_MAPPING
@@ -245,7 +245,7 @@ def coverage(patient_id: int):
         policies=policies,
         calls=calls,
         usages=usages,
-        today=services.today(),
+        today=clinic_today(),
     )
 
 
@@ -292,7 +292,7 @@ def verification_new(patient_id: int):
         (p.id, f"{p.payer.name} · {p.member_id}") for p in policies
     ]
     if form.validate_on_submit():
-        if form.called_on.data > services.today():
+        if form.called_on.data > clinic_today():
             form.called_on.errors.append("The call cannot be in the future.")
         else:
             note = VerificationNote(
@@ -317,7 +317,7 @@ def verification_new(patient_id: int):
                 "Verification call recorded.",
             )
     if not form.called_on.data and not form.is_submitted():
-        form.called_on.data = services.today()
+        form.called_on.data = clinic_today()
     return render_template("insurance/verification_form.html", form=form, patient=patient)
 
 

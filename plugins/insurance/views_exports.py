@@ -18,7 +18,6 @@ from clinic.api import (
     record,
     require,
     setting,
-    utcnow,
 )
 from plugins.insurance import claimform
 from plugins.insurance.catalog import cpt_codes
@@ -119,5 +118,4 @@ def superbill(patient_id: int, claim_id: int):
         profile=_profile(claim),
         titles={c: d.title for c in claim.diagnoses if (d := icd10.lookup(c))},
         tax_id=str(setting("insurance.tax_id")),
-        printed_at=utcnow().strftime("%Y-%m-%d %H:%M"),
     )

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from clinic.api import (
+    clinic_today,
     collect,
     db,
     icd10,
@@ -91,7 +92,7 @@ def necessity_new(patient_id: int):
         flash("Draft saved. Read it through, then sign it.", "success")
         return redirect(url_for("insurance.necessity_view", patient_id=patient.id, note_id=note.id))
     if not form.is_submitted():
-        end = services.today()
+        end = clinic_today()
         start = end - dt.timedelta(days=DEFAULT_PERIOD_DAYS)
         form = NecessityForm(
             formdata=None, period_start=start, period_end=end, **_draft(patient, start, end)
@@ -220,5 +221,4 @@ def necessity_pdf(patient_id: int, note_id: int):
         object_id=note.id,
         patient=patient,
         note=note,
-        printed_at=utcnow().strftime("%Y-%m-%d %H:%M"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from clinic.api import db
+from clinic.api import clinic_day_start, clinic_today, db, to_local
 from plugins.intake import painmap, services
 from plugins.intake.instruments import get, validate
 from plugins.intake.models import IntakeResponse, IntakeRun
@@ -101,10 +101,11 @@ def add_history(patient, rng) -> None:
     if staff is None or rng.random() < 0.3:
         return  # some patients have not done an intake yet
     packets = {p.code: p for p in BUNDLED_PACKETS}
-    today = dt.date.today()
+    today = clinic_today()
     start = today - dt.timedelta(days=rng.randint(30, 120))
     level = rng.randint(2, 4)
-    first = dt.datetime.combine(start, dt.time(9, rng.randint(0, 59)))
+    # A morning visit in the clinic's time, stored as UTC like every timestamp.
+    first = clinic_day_start(start) + dt.timedelta(hours=9, minutes=rng.randint(0, 59))
 
     run = _run(patient, packets["new_back_pain"], first, staff)
     history = _response(
@@ -135,7 +136,7 @@ def add_history(patient, rng) -> None:
 
     for visit in range(1, rng.randint(1, 4)):
         when = first + dt.timedelta(days=14 * visit)
-        if when.date() > today:
+        if to_local(when).date() > today:
             break
         follow = _run(patient, packets["followup"], when, staff)
         for instrument_id in ("nprs", "odi", "peg"):

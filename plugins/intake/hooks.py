@@ -14,6 +14,7 @@ from clinic.api import (
     SafetyFlag,
     SummaryFact,
     hookimpl,
+    to_local,
     user_can,
 )
 
@@ -131,7 +132,7 @@ def _status_words(finding) -> str:
                 f"recorded by {who}."
             )
         else:
-            parts.append(f"Reviewed by {who} on {review.recorded_at.date().isoformat()}.")
+            parts.append(f"Reviewed by {who} on {to_local(review.recorded_at).date().isoformat()}.")
             if finding.emergency and review.note:
                 parts.append(f"Action taken: {review.note}")
     return " ".join(parts)
@@ -254,7 +255,7 @@ def patient_summary_facts(patient):
         value = f"{open_runs[0].packet_title} in progress"
     elif complete:
         latest = complete[0]
-        value = f"{latest.packet_title} complete {latest.finished_at.date().isoformat()}"
+        value = f"{latest.packet_title} complete {to_local(latest.finished_at).date().isoformat()}"
     else:
         value = "no packet yet"
     return [SummaryFact("Intake", value, "intake.view", order=20)]
@@ -298,7 +299,7 @@ def patient_outcome_measures(patient):
             OutcomeMeasure(
                 instrument=response.instrument_id,
                 label=defn.title,
-                taken_on=response.entered_at.date(),
+                taken_on=to_local(response.entered_at).date(),
                 value=float(response.total),
                 unit=defn.unit,
                 band=response.band,

@@ -9,7 +9,7 @@ from flask import render_template
 from flask_login import current_user
 from markupsafe import Markup
 
-from clinic.api import line_chart_svg
+from clinic.api import line_chart_svg, to_local
 from plugins.intake import painmap, queries, services
 from plugins.intake.instruments import get as get_definition
 from plugins.intake.models import IntakeResponse
@@ -79,7 +79,7 @@ def score_rows(patient_id: int) -> list[ScoreRow]:
             [
                 (
                     defn.short_title or defn.title,
-                    [(r.entered_at.date(), float(r.total)) for r in series],
+                    [(to_local(r.entered_at).date(), float(r.total)) for r in series],
                 )
             ],
             y_min=0.0,
@@ -87,7 +87,7 @@ def score_rows(patient_id: int) -> list[ScoreRow]:
             y_label=defn.score_label or defn.title,
             width=300,
             height=130,
-            marks=[(latest.entered_at.date(), "MCID")] if reached else [],
+            marks=[(to_local(latest.entered_at).date(), "MCID")] if reached else [],
         )
         # The core escapes every text it puts in the SVG; our values are numbers and labels.
         chart = Markup(svg)  # noqa: S704 -- escaped by clinic.charts

@@ -13,7 +13,14 @@ from typing import Any
 from flask import flash, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from clinic.api import BODY_REGIONS, ClinicForm, db, record_and_commit, take_draft, utcnow
+from clinic.api import (
+    BODY_REGIONS,
+    ClinicForm,
+    clinic_today,
+    db,
+    record_and_commit,
+    take_draft,
+)
 from plugins.intake import pacing, painmap, services
 from plugins.intake.instruments import get as get_definition
 from plugins.intake.instruments.engine import ResponseError
@@ -130,7 +137,7 @@ def render_page(
     if defn is not None and defn.kind == "consent":
         values = dict(values if values is not None else answers)
         # The patient signs today: the date is filled in, and can still be changed.
-        values.setdefault("consent.date", utcnow().date().isoformat())
+        values.setdefault("consent.date", clinic_today().isoformat())
         drawing = request.form.get(DRAWING_FIELD, "") if request.method == "POST" else ""
         drawing = drawing or services.drawing_of(run)
     pack = wording_for(page.step)

@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from clinic.api import db, record
+from clinic.api import clinic_today, db, record, to_local
 from clinic.api import setting as clinic_setting
 from plugins.intake import consistency, pacing, painmap
 from plugins.intake.instruments import all_definitions
@@ -372,7 +372,7 @@ def add_consent_record(response: IntakeResponse, run: IntakeRun, answers: dict[s
             typed_name=str(answers.get("consent.signature") or "").strip(),
             signed_on=dt.date.fromisoformat(str(answers["consent.date"]))
             if answers.get("consent.date")
-            else response.entered_at.date(),
+            else to_local(response.entered_at).date(),
             signature_png=decode_drawing(drawing) if drawing else None,
         )
     )
@@ -497,7 +497,7 @@ def submit_run(run: IntakeRun, patient, *, entered_by_kind: str, user=None) -> S
         db.session.add(response)
         db.session.flush()
         if step == "history":
-            added = add_findings(response, patient, answers, now.date())
+            added = add_findings(response, patient, answers, clinic_today())
             submission.emergency = any(f.emergency for f in added)
         elif step != PAIN_DIAGRAM and get_definition(step).kind == "consent":
             add_consent_record(response, run, answers)

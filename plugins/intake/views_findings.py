@@ -8,8 +8,6 @@ emergency is never cleared, only reviewed with the action taken written down.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import (
@@ -26,6 +24,7 @@ from clinic.api import (
     ClinicForm,
     Patient,
     choices,
+    clinic_today,
     db,
     record,
     record_and_commit,
@@ -81,7 +80,7 @@ class ReviewForm(ClinicForm):
             if not self.clearance_date.data:
                 self.clearance_date.errors.append("Give the date of the clearance.")
                 ok = False
-            elif self.clearance_date.data > dt.date.today():
+            elif self.clearance_date.data > clinic_today():
                 self.clearance_date.errors.append("The clearance date cannot be in the future.")
                 ok = False
             if not (self.cleared_by.data or "").strip():

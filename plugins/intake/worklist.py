@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy import exists, or_, select
 
-from clinic.api import Patient, WorklistItem, db
+from clinic.api import Patient, WorklistItem, clinic_day_start, db
 from plugins.intake.models import IntakeFinding, IntakeFindingReview, IntakeResponse, IntakeRun
 
 ROWS = 8
@@ -59,7 +59,8 @@ def open_packets() -> list[WorklistItem]:
 
 
 def completed_today(today: dt.date) -> list[WorklistItem]:
-    midnight = dt.datetime.combine(today, dt.time())
+    # The clinic's midnight, not UTC's (7 or 8 pm the evening before in New York).
+    midnight = clinic_day_start(today)
     runs = db.session.scalars(
         select(IntakeRun)
         .where(IntakeRun.status == "complete", IntakeRun.finished_at >= midnight)

@@ -15,7 +15,7 @@ from flask import request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from clinic.api import Patient, icd10, record, verify_staff_password
+from clinic.api import Patient, clinic_today, icd10, record, verify_staff_password
 from plugins.treatment import notes as note_forms
 from plugins.treatment import services
 from plugins.treatment.domain.modalities import (
@@ -333,6 +333,7 @@ def check_note_form(form, note: Note, flags) -> Checked:
             pain_before=s["pain_before"],
             pain_after=s["pain_after"],
             entries=[(spec, values) for _e, spec, values, *_rest in out.entries],
+            today=clinic_today(),
         )
     except NoteError as exc:
         for key, message in exc.errors.items():

@@ -7,7 +7,7 @@ import secrets
 
 from sqlalchemy import select
 
-from clinic.api import db
+from clinic.api import clinic_today, db
 from plugins.treatment.domain.hashing import content_hash
 from plugins.treatment.models import Note, NoteEntry, Plan, PlanGoal, PlanModality, utcnow
 
@@ -25,7 +25,7 @@ def add_history(patient, rng) -> None:
     therapist = db.session.scalars(select(User).where(User.role == "therapist")).first()
     if therapist is None:
         return
-    today = dt.date.today()
+    today = clinic_today()
     visits = rng.randrange(2, 6)
     start = today - dt.timedelta(days=7 * visits + rng.randrange(0, 5))
     side = rng.choice(("l", "r"))

@@ -18,6 +18,7 @@ from clinic.api import (
     NavItem,
     PatientAlert,
     SummaryFact,
+    clinic_today,
     hookimpl,
     user_can,
 )
@@ -201,7 +202,7 @@ def patient_alerts(patient):
     from plugins.treatment.models import Plan
 
     alerts = []
-    today = services.today()
+    today = clinic_today()
     plans = db.session.scalars(
         select(Plan).where(Plan.patient_id == patient.id, Plan.status == "active")
     ).all()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -81,10 +80,6 @@ def patient_notes(patient_id: int, *, plan_id: int | None = None) -> list[Note]:
 def counted_notes(notes: list[Note]) -> list[Note]:
     """Signed sessions that were not entered in error: the ones that happened."""
     return [n for n in notes if n.signed and not n.entered_in_error]
-
-
-def today() -> dt.date:
-    return dt.date.today()
 
 
 def flushed() -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.api import (
+    clinic_today,
     db,
     local_time,
     patient_or_404,
@@ -112,7 +113,7 @@ def note_new(patient_id: int):
     form = NewNoteForm()
     form.plan_id.choices = choices([("", "No plan"), *[(p.id, _plan_label(p)) for p in plans]])
     if request.method == "GET":
-        form.session_date.data = services.today()
+        form.session_date.data = clinic_today()
         form.nonce.data = secrets.token_urlsafe(24)
         if plans:
             form.plan_id.data = str(plans[0].id)
@@ -129,7 +130,7 @@ def note_new(patient_id: int):
             form.nonce.errors.append("This form is incomplete; reload the page and try again.")
         if form.plan_id.data and plan is None:
             form.plan_id.errors.append("Choose one of the patient's active plans.")
-        if form.session_date.data > services.today():
+        if form.session_date.data > clinic_today():
             form.session_date.errors.append("A session cannot be recorded for a future date.")
         if not assembly.has_errors(form):
             note = Note(

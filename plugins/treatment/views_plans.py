@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.api import (
+    clinic_today,
     collect,
     db,
     icd10,
@@ -210,7 +211,7 @@ def _fill(form, plan: Plan) -> None:
 
 def _fill_defaults(form) -> None:
     specs = services.modalities()
-    form.start_date.data = services.today()
+    form.start_date.data = clinic_today()
     form.times_per_week.data = 1
     form.weeks.data = 6
     for key, spec in specs.items():

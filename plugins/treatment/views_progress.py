@@ -6,6 +6,7 @@ from flask import render_template
 from markupsafe import Markup
 
 from clinic.api import (
+    clinic_today,
     collect,
     db,
     icd10,
@@ -32,7 +33,7 @@ def _chart(points) -> Markup:
 
 
 def progress_context(patient, plan) -> dict:
-    today = services.today()
+    today = clinic_today()
     notes = sorted(
         services.counted_notes(services.patient_notes(patient.id, plan_id=plan.id)),
         key=lambda n: (n.session_date, n.id),

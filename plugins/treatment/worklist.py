@@ -119,7 +119,7 @@ def seen_recently(user, today: dt.date) -> list[WorklistItem]:
             permission="treatment.sessions.view",
             link_endpoint="patients.chart",
             link_values={"patient_id": pid},
-            when=dt.datetime.combine(last[pid], dt.time()),
+            when=last[pid],
         )
         for pid in ids
         if pid in patients and patients[pid].archived_at is None

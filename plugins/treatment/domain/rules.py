@@ -90,18 +90,18 @@ def check_session(
     pain_before: int | None,
     pain_after: int | None,
     entries: list[tuple[ModalitySpec, dict]],
-    today: dt.date | None = None,
+    today: dt.date,
 ) -> SessionCheck:
     """Check a session note as a whole.
 
     :param entries: (spec, validated values) for each modality entry; each values dict
         has an int ``minutes``.
-    :param today: the clinic's current date (defaults to the machine's).
+    :param today: the clinic's current date (``clinic_today()``; not the machine's, which
+        on a US evening is already tomorrow in UTC).
     ``date``/``start``/``end`` may also be ISO strings as a form posts them.
     :raises NoteError: end not after start, session over 4 hours, date in the future,
         pain not a whole number 0-10, modality minutes adding up to more than the session.
     """
-    today = today or dt.date.today()
     errors: dict[str, str] = {}
     warnings: list[str] = []
     date, start, end = _as_date(date), _as_time(start), _as_time(end)
