@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clinic.api import db, utcnow
+from clinic.api import clinic_today, db
 from clinic.testing import LOGIN, OK, RouteRule
 from plugins.handouts.library import ensure_library
 from plugins.handouts.models import Batch, Handout, HandoutPrint, RenderCache
@@ -28,7 +28,7 @@ def route_args(patient, users):
     given = HandoutPrint(
         patient_id=patient.id,
         printed_by_id=users["therapist"].id,
-        service_date=utcnow().date(),
+        service_date=clinic_today(),
         language="en",
         version_ids=[],
         options={},
@@ -36,7 +36,7 @@ def route_args(patient, users):
     )
     job = Batch(
         created_by_id=users["front-desk"].id,
-        service_date=utcnow().date(),
+        service_date=clinic_today(),
         patient_ids=[patient.id],
         status="done",
         done=1,

@@ -9,7 +9,7 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from clinic.api import AuditEvent, HandoutSection, db, hookimpl
+from clinic.api import AuditEvent, HandoutSection, clinic_today, db, hookimpl
 from clinic.testing import make_patient
 from plugins.handouts.library import LIBRARY, bundled
 from plugins.handouts.models import Handout, HandoutPrint, HandoutVersion, RenderCache
@@ -372,9 +372,8 @@ def test_a_second_click_joins_the_running_batch_instead_of_printing_twice(app, s
     app.extensions["clinic"].pm.register(FakeSession(), name="fake-session")
     client, user = signed_in("front-desk")
     make_patient()
-    import datetime as dt
 
-    running = Batch(created_by_id=user.id, service_date=dt.date.today(), patient_ids=[1])
+    running = Batch(created_by_id=user.id, service_date=clinic_today(), patient_ids=[1])
     db.session.add(running)
     db.session.commit()
     client.get("/handouts/today")

@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
-from clinic.api import db
+from clinic.api import clinic_today, db
 from plugins.insurance.models import (
     Authorization,
     Claim,
@@ -34,7 +34,7 @@ def make_policy(patient, payer, **fields) -> Policy:
         "patient_id": patient.id,
         "payer_id": payer.id,
         "member_id": f"MEM{next(_n):05d}",
-        "effective_date": dt.date.today() - dt.timedelta(days=60),
+        "effective_date": clinic_today() - dt.timedelta(days=60),
     }
     values.update(fields)
     policy = Policy(**values)
@@ -51,8 +51,8 @@ def make_authorization(patient, payer, **fields) -> Authorization:
         "cpt_codes": [],
         "kind": "visits",
         "quantity": 6,
-        "start_date": dt.date.today() - dt.timedelta(days=30),
-        "end_date": dt.date.today() + dt.timedelta(days=60),
+        "start_date": clinic_today() - dt.timedelta(days=30),
+        "end_date": clinic_today() + dt.timedelta(days=60),
     }
     values.update(fields)
     auth = Authorization(**values)
@@ -64,7 +64,7 @@ def make_authorization(patient, payer, **fields) -> Authorization:
 def make_claim(patient, user, *, payer=None, policy=None, day=None, **fields) -> Claim:
     values = {
         "patient_id": patient.id,
-        "service_date": day or dt.date.today() - dt.timedelta(days=next(_n)),
+        "service_date": day or clinic_today() - dt.timedelta(days=next(_n)),
         "payer_id": payer.id if payer else None,
         "policy_id": policy.id if policy else None,
         "diagnoses": ["M54.50"],
@@ -92,8 +92,8 @@ def make_necessity(patient, author, **fields) -> NecessityNote:
     values = {
         "patient_id": patient.id,
         "author_id": author.id,
-        "period_start": dt.date.today() - dt.timedelta(days=30),
-        "period_end": dt.date.today(),
+        "period_start": clinic_today() - dt.timedelta(days=30),
+        "period_end": clinic_today(),
         "diagnoses": "M54.50 Low back pain, unspecified",
         "response": "Tenderness fell from 6 to 3.",
     }

@@ -8,7 +8,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from clinic.api import AuditEvent, BillableService, CarePlan, db, hookimpl
+from clinic.api import AuditEvent, BillableService, CarePlan, clinic_today, db, hookimpl
 
 
 class Source:
@@ -18,7 +18,7 @@ class Source:
 
     def add(self, patient, key, minutes, *, day=None, timed=True, note=1, signed=True, split=1):
         """One signed service; ``split`` > 1 sends it as that many entries (per-entry shape)."""
-        day = day or dt.date.today()
+        day = day or clinic_today()
         for part in range(split):
             share = minutes // split + (1 if part < minutes % split else 0)
             self.services.append(
@@ -36,7 +36,7 @@ class Source:
             )
 
     def plan(self, patient, *codes, start=None):
-        start = start or dt.date.today() - dt.timedelta(days=30)
+        start = start or clinic_today() - dt.timedelta(days=30)
         self.plans.append(
             CarePlan(
                 source="fake",

@@ -18,7 +18,7 @@ import pypdf
 import pytest
 from playwright.sync_api import expect
 
-from clinic.api import db
+from clinic.api import clinic_today, db
 from clinic.testing import TEST_PASSWORD, make_patient, make_user
 
 pytestmark = pytest.mark.browser
@@ -54,7 +54,8 @@ def test_payer_policy_authorization_session_claim_and_superbill(browser_page, li
         note_url = f"/treatment/patients/{patient_id}/notes/{note.id}"
         db.session.remove()
     page = browser_page
-    today = dt.date.today()
+    with live_server.app.app_context():
+        today = clinic_today()
 
     # The biller sets up coverage.
     _sign_in(page, "bill")

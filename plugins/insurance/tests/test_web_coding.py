@@ -7,18 +7,20 @@ import datetime as dt
 import io
 import json
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
 from sqlalchemy import func, select
 
-from clinic.api import db
+from clinic.api import clinic_today, db
 from clinic.testing import make_patient
 from plugins.insurance.models import Claim, ClaimLine, FeeScheduleEntry
 from plugins.insurance.tests.factories import make_claim, make_payer, make_policy
 from plugins.insurance.tests.sources import audited, install
 
-TODAY = dt.date.today()
+# The test app's clinic zone (the default): its day, not the server's.
+TODAY = clinic_today(ZoneInfo("America/New_York"))
 
 
 def _visit(source, patient, *, split=1):

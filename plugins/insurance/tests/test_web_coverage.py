@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from clinic.api import collect, db
+from clinic.api import clinic_today, collect, db
 from clinic.testing import make_patient
 from plugins.insurance.models import Authorization, Payer, Policy, VerificationNote
 from plugins.insurance.tests.factories import make_authorization, make_payer
 from plugins.insurance.tests.sources import audited, install
 
-TODAY = dt.date.today()
+# The test app's clinic zone (the default): its day, not the server's.
+TODAY = clinic_today(ZoneInfo("America/New_York"))
 
 
 def count(model):

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
 from sqlalchemy import select, text
 
-from clinic.api import OutcomeMeasure, db, hookimpl
+from clinic.api import OutcomeMeasure, clinic_today, db, hookimpl
 from clinic.testing import TEST_PASSWORD, make_patient
 from plugins.insurance.models import NecessityNote
 from plugins.insurance.tests.factories import make_claim, make_necessity, make_payer
 from plugins.insurance.tests.sources import audited, install
 
-TODAY = dt.date.today()
+# The test app's clinic zone (the default): its day, not the server's.
+TODAY = clinic_today(ZoneInfo("America/New_York"))
 
 
 class Measures:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from clinic.api import clinic_today
 from plugins.intake import services
 from plugins.intake.instruments import get
 from plugins.intake.models import IntakeRun
@@ -30,7 +29,7 @@ def default_answers(step: str) -> dict:
         elif item.type == "signature":
             answers[item.id] = "Pat Example"
         elif item.type == "date":
-            answers[item.id] = dt.date.today().isoformat()
+            answers[item.id] = clinic_today().isoformat()
         elif item.type == "integer" and item.required:
             answers[item.id] = str(item.min or 0)
     return answers

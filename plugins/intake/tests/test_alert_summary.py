@@ -8,14 +8,14 @@ import re
 
 from sqlalchemy import select
 
-from clinic.api import db
+from clinic.api import clinic_today, db
 from clinic.testing import make_patient as _make_patient
 from plugins.intake.models import IntakeFinding
 from plugins.intake.tests.helpers import complete_packet
 
 
 def make_patient(**fields):
-    born = dt.date.today().replace(day=1) - dt.timedelta(days=35 * 365)
+    born = clinic_today().replace(day=1) - dt.timedelta(days=35 * 365)
     return _make_patient(date_of_birth=born, **fields)
 
 

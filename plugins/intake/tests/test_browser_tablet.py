@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from clinic.api import db
+from clinic.api import clinic_today, db
 from clinic.testing import TEST_PASSWORD, make_patient, make_user
 from plugins.intake.models import IntakeWordingPack
 from plugins.intake.wording import placeholder_pack
@@ -126,7 +126,8 @@ def test_tablet_path_new_back_pain_patient(browser_page, live_server):
     expect(page.get_by_text("I have read the consent text above")).to_be_visible()
     page.get_by_label("I have read the consent text above and I agree to treatment.").check()
     page.get_by_label("Type your full name to sign").fill("Robin Tablet")
-    page.get_by_label("Date", exact=True).fill(dt.date.today().isoformat())
+    with live_server.app.app_context():
+        page.get_by_label("Date", exact=True).fill(clinic_today().isoformat())
     save(page)
 
     # Pain diagram: Enter on a focused region opens the 0-10 choice; nothing is rated

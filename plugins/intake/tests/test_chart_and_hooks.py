@@ -3,12 +3,10 @@ outcome measures and the summary fact."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
-from clinic.api import AuditEvent, collect, db
+from clinic.api import AuditEvent, clinic_today, collect, db
 from clinic.testing import enabled_plugins, make_patient, make_user
 from plugins.intake.models import IntakeFinding, IntakeResponse, IntakeRun
 from plugins.intake.tests.helpers import complete_packet
@@ -76,7 +74,7 @@ def test_safety_flags_hook_reports_findings_and_their_review(app, signed_in):
         url,
         {
             prefix + "action": "clearance",
-            prefix + "clearance_date": dt.date.today().isoformat(),
+            prefix + "clearance_date": clinic_today().isoformat(),
             prefix + "cleared_by": "Dr Rivera",
             prefix + "note": "Light pressure agreed by phone with the prescriber.",
         },

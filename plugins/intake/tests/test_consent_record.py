@@ -4,12 +4,11 @@ the stored record holds the exact text the patient agreed to."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 
 from sqlalchemy import select
 
-from clinic.api import db
+from clinic.api import clinic_today, db
 from clinic.testing import make_patient
 from plugins.intake import services
 from plugins.intake.instruments import CONSENT_TEXT
@@ -45,7 +44,7 @@ def test_consent_page_prefills_today_and_offers_a_signature_pad(signed_in):
     patient = make_patient()
     run = start_staff_run(client, patient)
     html = client.get(staff_page_url(patient, run)(_consent_page(run).number)).text
-    assert f'value="{dt.date.today().isoformat()}"' in html
+    assert f'value="{clinic_today().isoformat()}"' in html
     assert "data-signature-pad hidden" in html and 'name="consent-drawing"' in html
 
 
@@ -60,7 +59,7 @@ def test_drawn_signature_and_exact_text_are_stored_with_the_typed_name(signed_in
     assert record.consent_text == CONSENT_TEXT
     assert record.text_sha256 == hashlib.sha256(CONSENT_TEXT.encode()).hexdigest()
     assert record.typed_name == "Pat Example" and record.signature_png == TINY_PNG
-    assert record.signed_on == dt.date.today()
+    assert record.signed_on == clinic_today()
     # The therapist sees what was agreed to, with the drawing.
     page = client.get(f"/intake/patients/{patient.id}/responses/{record.response_id}").text
     assert "What the patient agreed to" in page and "Pat Example" in page

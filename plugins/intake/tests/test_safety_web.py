@@ -9,7 +9,7 @@ import re
 
 from sqlalchemy import select
 
-from clinic.api import AuditEvent, db
+from clinic.api import AuditEvent, clinic_today, db
 from clinic.testing import make_patient as _make_patient
 from plugins.intake.models import IntakeFinding, IntakeFindingReview, IntakeRun
 from plugins.intake.tests.helpers import complete_packet, fill_run
@@ -22,7 +22,7 @@ FEVER_AND_THINNER = {"history": {"history.fever": "true", "history.medications":
 
 def make_patient(**fields):
     """A patient aged about 35, so the age red flag stays out of the counts."""
-    born = dt.date.today().replace(day=1) - dt.timedelta(days=35 * 365)
+    born = clinic_today().replace(day=1) - dt.timedelta(days=35 * 365)
     return _make_patient(date_of_birth=born, **fields)
 
 
@@ -109,7 +109,7 @@ def test_emergency_is_reviewed_with_the_action_taken_and_never_cleared(app, sign
         review_url(f),
         {
             prefix + "action": "clearance",
-            prefix + "clearance_date": dt.date.today().isoformat(),
+            prefix + "clearance_date": clinic_today().isoformat(),
             prefix + "cleared_by": "Dr Rivera",
             prefix + "note": "Cleared over the phone by the GP.",
         },
@@ -152,7 +152,7 @@ def test_clearance_lifts_one_named_finding_only_and_needs_a_reason(app, signed_i
     prefix = f"f{fever.id}-"
     clearance = {
         prefix + "action": "clearance",
-        prefix + "clearance_date": dt.date.today().isoformat(),
+        prefix + "clearance_date": clinic_today().isoformat(),
         prefix + "cleared_by": "Dr Rivera",
     }
     no_reason = therapist.post_form(review_url(fever), clearance)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from clinic.api import db
+from clinic.api import clinic_today, db
 from plugins.treatment.models import Note, NoteEntry, Plan, PlanGoal, PlanModality
 
 _nonce = itertools.count(1)
@@ -58,7 +58,7 @@ def make_plan(patient, therapist, *, status="active", keys=("nmt", "prt", "hot_p
         "diagnoses": ["M54.50"],
         "times_per_week": 1,
         "weeks": 6,
-        "start_date": dt.date.today() - dt.timedelta(days=7),
+        "start_date": clinic_today() - dt.timedelta(days=7),
     }
     values.update(fields)
     plan = Plan(**values)
@@ -68,7 +68,7 @@ def make_plan(patient, therapist, *, status="active", keys=("nmt", "prt", "hot_p
             baseline=42,
             target=20,
             direction="below",
-            target_date=dt.date.today() + dt.timedelta(days=40),
+            target_date=clinic_today() + dt.timedelta(days=40),
         )
     ]
     plan.modalities = [PlanModality(modality_key=k, parameters={"minutes": 15}) for k in keys]
@@ -94,7 +94,7 @@ def make_note(
         "therapist_id": therapist.id,
         "plan_id": plan.id if plan else None,
         "nonce": f"test-nonce-{next(_nonce)}",
-        "session_date": day or dt.date.today(),
+        "session_date": day or clinic_today(),
         "start_time": dt.time(10, 0),
         "end_time": dt.time(10, 50),
         "pain_before": pain_before,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from clinic.api import collect
+from clinic.api import clinic_today, collect
 from clinic.testing import make_patient, make_user
 from plugins.treatment.tests.factories import make_plan
 
@@ -13,7 +13,7 @@ from plugins.treatment.tests.factories import make_plan
 def test_active_and_completed_plans_covering_the_day_are_reported(app):
     therapist = make_user("therapist")
     patient = make_patient()
-    today = dt.date.today()
+    today = clinic_today()
     plan = make_plan(patient, therapist, diagnoses=["M54.50", "M62.830"], problems="Sitting")
     make_plan(patient, therapist, status="draft")  # not yet a plan of care
     [found] = collect("patient_care_plans", patient=patient, on_date=today)

@@ -9,7 +9,16 @@ import io
 import pypdf
 from sqlalchemy import select
 
-from clinic.api import AuditEvent, AuthorizationStatus, OutcomeMeasure, collect, db, hookimpl
+from clinic.api import (
+    AuditEvent,
+    AuthorizationStatus,
+    OutcomeMeasure,
+    clinic_today,
+    collect,
+    db,
+    hookimpl,
+    utcnow,
+)
 from clinic.testing import make_patient, make_user, register_hooks
 from plugins.treatment.models import ErrorMark, Note
 from plugins.treatment.tests.factories import make_note, make_plan
@@ -56,7 +65,7 @@ def test_note_view_is_audited(app, signed_in):
 def test_billable_services_only_for_signed_notes_in_range(app):
     therapist = make_user("therapist")
     patient = make_patient()
-    today = dt.date.today()
+    today = clinic_today()
     signed = make_note(patient, therapist, signed=True)
     make_note(patient, therapist)  # draft: not billable
     wrong = make_note(patient, therapist, signed=True)
@@ -78,7 +87,7 @@ def test_billable_services_only_for_signed_notes_in_range(app):
 class Others:
     @hookimpl
     def patient_outcome_measures(self, patient):
-        return [OutcomeMeasure("odi", "Oswestry Disability Index", dt.date.today(), 18.0, "%")]
+        return [OutcomeMeasure("odi", "Oswestry Disability Index", clinic_today(), 18.0, "%")]
 
     @hookimpl
     def authorization_status(self, patient, on_date):
@@ -90,7 +99,7 @@ def test_progress_view_shows_pain_drop_goals_and_authorized_visits(app, signed_i
     client, user = signed_in("therapist")
     patient = make_patient()
     plan = make_plan(patient, user)
-    today = dt.date.today()
+    today = clinic_today()
     make_note(
         patient,
         user,
@@ -129,7 +138,7 @@ def test_todo_lists_unsigned_notes_older_than_setting(app, signed_in):
     db.session.execute(
         Note.__table__.update()
         .where(Note.id == old.id)
-        .values(created_at=dt.datetime.now() - dt.timedelta(hours=30))
+        .values(created_at=utcnow() - dt.timedelta(hours=30))
     )
     make_note(make_patient(last_name="Fresh"), user)
     db.session.commit()
@@ -142,7 +151,7 @@ def test_todo_lists_unsigned_notes_older_than_setting(app, signed_in):
 def test_alerts_for_reevaluation_due_and_plan_ending(app, signed_in):
     client, user = signed_in("therapist")
     patient = make_patient()
-    today = dt.date.today()
+    today = clinic_today()
     make_plan(
         patient,
         user,

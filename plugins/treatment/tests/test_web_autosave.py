@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clinic.api import db
+from clinic.api import db, utcnow
 from clinic.testing import make_patient
 from plugins.treatment.models import Note
 from plugins.treatment.tests.factories import make_note, note_form_data
@@ -134,9 +134,7 @@ def test_save_after_idle_timeout_is_given_back_after_signing_in(app, signed_in):
 
     client, user = signed_in("therapist")
     note = make_note(make_patient(), user, subjective="before")
-    db.session.execute(
-        update(StaffSession).values(last_seen=dt.datetime.now() - dt.timedelta(hours=5))
-    )
+    db.session.execute(update(StaffSession).values(last_seen=utcnow() - dt.timedelta(hours=5)))
     db.session.commit()
     response = client.post_form(url(note), note_form_data(note, subjective="typed at timeout"))
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
@@ -156,9 +154,7 @@ def test_timed_out_sign_does_not_keep_the_password(app, signed_in):
 
     client, user = signed_in("therapist")
     note = make_note(make_patient(), user)
-    db.session.execute(
-        update(StaffSession).values(last_seen=dt.datetime.now() - dt.timedelta(hours=5))
-    )
+    db.session.execute(update(StaffSession).values(last_seen=utcnow() - dt.timedelta(hours=5)))
     db.session.commit()
     response = client.post_form(url(note, "/sign"), {"password": TEST_PASSWORD})
     assert "/auth/login" in response.headers["Location"]

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from clinic.api import AuditEvent, db
+from clinic.api import AuditEvent, clinic_today, db
 from clinic.testing import TEST_PASSWORD, make_patient, register_hooks
 from plugins.treatment.models import Addendum, ErrorMark, Note
 from plugins.treatment.tests.factories import make_note, make_plan, note_form_data
@@ -31,10 +31,10 @@ def test_new_note_is_prefilled_from_plan_and_previous_session(app, therapist):
     client, user = therapist
     patient = make_patient()
     plan = make_plan(patient, user)
-    make_note(patient, user, plan=plan, signed=True, day=dt.date.today() - dt.timedelta(days=7))
+    make_note(patient, user, plan=plan, signed=True, day=clinic_today() - dt.timedelta(days=7))
     response = client.post_form(
         f"/treatment/patients/{patient.id}/notes/new",
-        {"plan_id": str(plan.id), "session_date": dt.date.today().isoformat(), "nonce": "abc123"},
+        {"plan_id": str(plan.id), "session_date": clinic_today().isoformat(), "nonce": "abc123"},
     )
     assert response.status_code == 302
     note = db.session.scalars(select(Note).where(Note.nonce == "abc123")).one()
@@ -56,7 +56,7 @@ def test_new_note_is_prefilled_from_plan_and_previous_session(app, therapist):
 def test_double_submission_creates_one_note(app, therapist):
     client, user = therapist
     patient = make_patient()
-    form = {"plan_id": "", "session_date": dt.date.today().isoformat(), "nonce": "same-click"}
+    form = {"plan_id": "", "session_date": clinic_today().isoformat(), "nonce": "same-click"}
     first = client.post_form(f"/treatment/patients/{patient.id}/notes/new", form)
     second = client.post_form(f"/treatment/patients/{patient.id}/notes/new", form)
     assert first.status_code == second.status_code == 302
@@ -221,7 +221,7 @@ def test_reused_nonce_under_another_patient_is_404(app, therapist):
     client, user = therapist
     note = make_note(make_patient(), user)
     other = make_patient()
-    form = {"plan_id": "", "session_date": dt.date.today().isoformat(), "nonce": note.nonce}
+    form = {"plan_id": "", "session_date": clinic_today().isoformat(), "nonce": note.nonce}
     response = client.post_form(f"/treatment/patients/{other.id}/notes/new", form)
     assert response.status_code == 404
     assert db.session.scalars(select(Note).where(Note.patient_id == other.id)).all() == []

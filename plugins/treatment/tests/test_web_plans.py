@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from clinic.api import AuditEvent, OutcomeMeasure, SafetyFlag, db, hookimpl
+from clinic.api import AuditEvent, OutcomeMeasure, SafetyFlag, clinic_today, db, hookimpl
 from clinic.testing import make_patient, register_hooks
 from plugins.treatment.models import Plan
 from plugins.treatment.tests.factories import make_plan
@@ -37,7 +37,7 @@ def therapist(signed_in):
 
 
 def plan_form(**overrides):
-    today = dt.date.today()
+    today = clinic_today()
     data = {
         "diagnoses": "M54.50, m62.830",
         "problems": "Low back pain limits sitting to 20 minutes.",
@@ -295,7 +295,7 @@ def test_new_plan_goals_start_from_the_latest_intake_scores(app, therapist):
 
     # Keep the ODI goal (add a target and date), leave the pain row untouched:
     # the plan saves with one goal instead of refusing the untouched suggestion.
-    today = dt.date.today()
+    today = clinic_today()
     response = client.post_form(
         f"/treatment/patients/{patient.id}/plans/new",
         plan_form(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
-from clinic.api import db, hookimpl
+from clinic.api import clinic_today, db, hookimpl
 from clinic.testing import make_patient, register_hooks
 from plugins.treatment.models import Note, NoteEntry, Plan
 
@@ -46,7 +44,7 @@ def test_cupping_appears_in_plan_form_and_is_validated(app, signed_in, cupping):
         "diagnoses": "M54.50",
         "times_per_week": "2",
         "weeks": "3",
-        "start_date": dt.date.today().isoformat(),
+        "start_date": clinic_today().isoformat(),
         "m_cupping-use": "y",
     }
     bad = client.post_form(
@@ -66,7 +64,7 @@ def test_cupping_entry_in_a_note(app, signed_in, cupping):
     client, user = signed_in("therapist")
     patient = make_patient()
     note = Note(
-        patient_id=patient.id, therapist_id=user.id, nonce="cup", session_date=dt.date.today()
+        patient_id=patient.id, therapist_id=user.id, nonce="cup", session_date=clinic_today()
     )
     note.entries.append(NoteEntry(modality_key="cupping", values={}))
     db.session.add(note)
@@ -74,7 +72,7 @@ def test_cupping_entry_in_a_note(app, signed_in, cupping):
     entry = note.entries[0]
     base = {
         "version": str(note.version),
-        "session_date": dt.date.today().isoformat(),
+        "session_date": clinic_today().isoformat(),
         "start_time": "09:00",
         "end_time": "09:30",
         f"e{entry.id}-minutes": "20",

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from clinic.api import AuditEvent, SafetyFlag, db, hookimpl
+from clinic.api import AuditEvent, SafetyFlag, clinic_today, db, hookimpl
 from clinic.testing import TEST_PASSWORD, make_patient
 from plugins.treatment.models import Note, Plan
 from plugins.treatment.tests.factories import make_note, make_plan, note_form_data
@@ -74,7 +74,7 @@ def test_a_no_plan_note_cannot_be_signed_until_the_emergency_is_reviewed(app, th
     flags.flags.append(emergency(patient))
     started = client.post_form(
         f"/treatment/patients/{patient.id}/notes/new",
-        {"plan_id": "", "session_date": dt.date.today().isoformat(), "nonce": "no-plan"},
+        {"plan_id": "", "session_date": clinic_today().isoformat(), "nonce": "no-plan"},
     )
     assert started.status_code == 302  # starting a draft stays possible
     note = make_note(patient, user)  # a complete draft without a plan
@@ -158,7 +158,7 @@ def test_a_local_finding_without_regions_covers_prt_and_the_plan_everywhere(app,
         "diagnoses": "M54.50",
         "times_per_week": "1",
         "weeks": "6",
-        "start_date": dt.date.today().isoformat(),
+        "start_date": clinic_today().isoformat(),
         "m_nmt-use": "y",
         "m_nmt-regions": "calf_r",
         "m_nmt-minutes": "20",
@@ -191,10 +191,10 @@ def test_a_new_note_copies_technique_but_never_last_sessions_observations(app, t
     client, user = therapist
     patient = make_patient()
     plan = make_plan(patient, user)
-    make_note(patient, user, plan=plan, signed=True, day=dt.date.today() - dt.timedelta(days=7))
+    make_note(patient, user, plan=plan, signed=True, day=clinic_today() - dt.timedelta(days=7))
     response = client.post_form(
         f"/treatment/patients/{patient.id}/notes/new",
-        {"plan_id": str(plan.id), "session_date": dt.date.today().isoformat(), "nonce": "n1"},
+        {"plan_id": str(plan.id), "session_date": clinic_today().isoformat(), "nonce": "n1"},
     )
     assert response.status_code == 302
     note = db.session.scalars(select(Note).where(Note.nonce == "n1")).one()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from clinic.api import clinic_today
 from clinic.testing import make_patient, make_user
 from plugins.treatment.tests.factories import make_note, make_plan
 
@@ -23,7 +24,7 @@ def test_therapist_start_page_lists_unsigned_notes_and_plans_due(app, signed_in)
     theirs = make_patient(first_name="Theo", last_name="Theirs")
     note = make_note(ann, me)
     make_note(theirs, other)  # another therapist's draft is not on my list
-    today = dt.date.today()
+    today = clinic_today()
     make_plan(ben, me, reeval_date=today + dt.timedelta(days=2))
     make_plan(cat, me, start_date=today - dt.timedelta(days=40), weeks=6)
     make_plan(far, me, reeval_date=today + dt.timedelta(days=30))
