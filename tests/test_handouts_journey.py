@@ -12,7 +12,7 @@ from clinic.testing import make_patient
 from plugins.handouts.models import Handout, HandoutPrint
 from plugins.intake.models import IntakeFinding, IntakeResponse
 from plugins.intake.tests.route_policy import route_args as intake_records
-from plugins.treatment.tests.factories import make_note, make_plan
+from plugins.treatment.tests.factories import make_note, make_plan, sign
 
 
 def _red_flag(patient, user):
@@ -227,7 +227,12 @@ def test_note_actions_are_filtered_by_permission(app, signed_in):
 def test_spanish_handout_names_the_modalities_and_body_regions_in_spanish(app, signed_in):
     client, user = signed_in("therapist")
     patient = make_patient(first_name="Lucía", last_name="Paredes", preferred_language="Spanish")
-    make_note(patient, user, signed=True, keys=("nmt", "prt", "hot_pack"))
+    plan = make_plan(patient, user, diagnoses=["M54.50"])
+    note = make_note(patient, user, plan=plan, keys=("nmt", "prt", "hot_pack"))
+    nmt = next(e for e in note.entries if e.modality_key == "nmt")
+    nmt.values = {**nmt.values, "regions": ["lower_back_l", "lower_back_r", "neck_r"]}
+    db.session.commit()
+    sign(note, user.id)
     ids = _heat_and_call_ids("es")
     client.get(f"/handouts/patients/{patient.id}")
     response = client.post_form(
@@ -241,10 +246,13 @@ def test_spanish_handout_names_the_modalities_and_body_regions_in_spanish(app, s
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
     for expected in (
         "Su sesión de hoy",
-        "Terapia neuromuscular: Zona lumbar, lado izquierdo · 15 min",
+        # Both halves of a region are said once, as "both sides".
+        "Terapia neuromuscular: Zona lumbar, ambos lados; Nuca, lado derecho · 15 min",
         "Liberación posicional (tensión-contratensión): Glúteo, lado derecho · 10 min",
         "Compresa caliente húmeda: Zona lumbar, lado izquierdo · 15 min",
+        # The bundled diagnosis titles are English: the code is given alone.
+        "Motivo de la atención (código del diagnóstico): M54.50",
     ):
         assert expected in text, expected
-    for english in ("Lower back", "Buttock", "Neuromuscular", "Hot pack", "left", "right"):
+    for english in ("Lower back", "Buttock", "Neuromuscular", "Hot pack", "left", "Low back pain"):
         assert english not in text, english

@@ -333,7 +333,9 @@ def handout_sections(patient, context):
 
         for code in plan.diagnoses or []:
             found = icd10.lookup(code)
-            diagnoses.append(f"{code} {found.title}" if found else code)
+            # The bundled code titles are English only: a Spanish handout gives the
+            # code alone rather than an English phrase the patient may not read.
+            diagnoses.append(f"{code} {found.title}" if found and not spanish else code)
     return [
         HandoutSection(
             "treatment.session",
