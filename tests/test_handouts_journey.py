@@ -181,6 +181,8 @@ def test_signed_note_of_today_links_to_printing_with_the_session_handouts_ticked
     page = client.get(f"/treatment/patients/{patient.id}/notes/{note.id}").text
     link = f'href="/handouts/patients/{patient.id}"'
     assert "Print handouts" in page and link in page
+    # The advice given reads as the therapist ticked it, not as a stored id.
+    assert "When to call your doctor" in page and "handouts:when-to-call" not in page
     # The link opens the print page with this session's handouts ticked: the hot pack
     # points to the heat handout, the therapist's advice to "when to call".
     ids = _heat_and_call_ids()
