@@ -344,6 +344,11 @@ def check_spec(spec: ModalitySpec) -> None:
         raise ValueError(f"{where}: key must be lower-case letters, digits and underscores")
     if not spec.label:
         raise ValueError(f"{where}: label is empty")
+    labels = spec.patient_labels
+    if not isinstance(labels, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in labels.items()
+    ):
+        raise ValueError(f"{where}: patient_labels must map a language code to a name")
     for group, fields in (("fields", spec.fields), ("plan_fields", spec.plan_fields)):
         names = [f.name for f in fields]
         dupes = sorted({n for n in names if names.count(n) > 1})
