@@ -104,7 +104,7 @@ def worklist_items(user, today):
 
 @hookimpl
 def patient_actions(patient, context):
-    """ "Print handouts" on a signed session note of today: the print page then ticks
+    """A "Print handouts" button on a signed session note of today: the print page ticks
     the handouts that session's modalities and home-care advice point to (it asks the
     ``handout_sections`` hook for today's session)."""
     if context.get("page") != "treatment.note" or not context.get("signed"):
