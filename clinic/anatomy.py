@@ -50,7 +50,45 @@ BODY_REGIONS: tuple[BodyRegion, ...] = (
 
 REGIONS_BY_CODE: dict[str, BodyRegion] = {r.code: r for r in BODY_REGIONS}
 
+# The same regions in Spanish, for what patients read (handouts): written for plain
+# speech, not anatomical Latin.  Keyed by the code without its side; the side is said
+# as "lado izquierdo/derecho" so no adjective has to agree with the region's gender.
+_SPANISH = {
+    "head": "Cabeza",
+    "neck_front": "Parte delantera del cuello",
+    "shoulder_front": "Parte delantera del hombro",
+    "chest": "Pecho",
+    "arm_front": "Brazo (parte delantera)",
+    "abdomen": "Abdomen",
+    "hip_front": "Cadera e ingle",
+    "thigh_front": "Muslo (parte delantera)",
+    "knee": "Rodilla",
+    "leg_front": "Espinilla",
+    "foot": "Pie",
+    "neck": "Nuca",
+    "shoulder": "Omóplato",
+    "upper_back": "Parte alta de la espalda",
+    "mid_back": "Parte media de la espalda",
+    "lower_back": "Zona lumbar",
+    "buttock": "Glúteo",
+    "hip": "Cadera (lado y parte de atrás)",
+    "thigh": "Muslo (parte de atrás)",
+    "calf": "Pantorrilla",
+    "heel": "Talón y planta del pie",
+}
+_SPANISH_SIDES = {"_l": "lado izquierdo", "_r": "lado derecho"}
 
-def region_label(code: str) -> str:
+
+def region_label(code: str, language: str = "en") -> str:
+    """The region's name in ``language`` ("en" or "es"; anything else gives English).
+    An unknown code comes back unchanged."""
     region = REGIONS_BY_CODE.get(code)
-    return region.label if region else code
+    if region is None:
+        return code
+    if language == "es":
+        base, side = code[:-2], code[-2:]
+        if side in _SPANISH_SIDES and base in _SPANISH:
+            return f"{_SPANISH[base]}, {_SPANISH_SIDES[side]}"
+        if code in _SPANISH:
+            return _SPANISH[code]
+    return region.label

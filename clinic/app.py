@@ -172,6 +172,11 @@ def _template_helpers(app: Flask, registry: PluginRegistry) -> None:
     def patient_alerts(patient):
         return registry.alerts(patient, current_user) if current_user.is_authenticated else []
 
+    def patient_actions(patient, **context):
+        if not current_user.is_authenticated:
+            return []
+        return registry.patient_actions(patient, current_user, context)
+
     def clinic_name() -> str:
         from clinic.settings import clinic_details
 
@@ -187,6 +192,7 @@ def _template_helpers(app: Flask, registry: PluginRegistry) -> None:
     app.jinja_env.globals.update(
         nav_items=nav_items,
         patient_alerts=patient_alerts,
+        patient_actions=patient_actions,
         clinic_name=clinic_name,
         clinic_logo_url=clinic_logo_url,
         core_version=__version__,

@@ -100,6 +100,21 @@ class WorklistItem:
 
 
 @dataclass(frozen=True)
+class PatientAction:
+    """A link one plugin offers on another plugin's page about a patient, e.g. "Print
+    handouts" on a signed session note.  The page draws the actions the user may see
+    (``permission``) as buttons; ``hint`` is a short line said beside them.
+    """
+
+    label: str
+    link_endpoint: str
+    permission: str
+    link_values: dict[str, Any] = field(default_factory=dict)
+    hint: str = ""
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class SummaryFact:
     """A short labelled fact in the chart header, e.g. ``("Intake", "complete")``."""
 

@@ -121,6 +121,28 @@ def worklist_items(user, today):
 
 
 @hookspec
+def patient_actions(patient, user, context):
+    """Links to work a plugin offers on another plugin's page about ``patient``.
+
+    A page that wants them calls the template global
+    ``patient_actions(patient, page=..., **facts)``; ``context`` is that dict, e.g.
+    ``{"page": "treatment.note", "on_date": date, "signed": True}`` on a session
+    note.  Answer only for the pages you know (check ``context["page"]``).  Returns a
+    list of :class:`clinic.api.PatientAction`; the core drops those whose
+    ``permission`` the user lacks, so the page never links to a refusal.
+
+    Example::
+
+        @hookimpl
+        def patient_actions(patient, context):
+            if context.get("page") == "treatment.note" and context.get("signed"):
+                return [PatientAction("Print handouts", "handouts.prepare",
+                                      "handouts.print",
+                                      link_values={"patient_id": patient.id})]
+    """
+
+
+@hookspec
 def patient_summary_facts(patient):
     """Short labelled facts for the chart header.
 

@@ -139,6 +139,11 @@ class PluginRegistry:
             memo[key] = sorted(alerts, key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title))
         return list(memo[key])
 
+    def patient_actions(self, patient, user, context: dict) -> list:
+        """What other plugins offer on a page about ``patient`` (``context`` names it)."""
+        found = self.collect("patient_actions", patient=patient, user=user, context=context)
+        return sorted(self.visible(found, user), key=lambda a: (a.order, a.label))
+
     def summary_facts(self, patient, user) -> list:
         facts = self.visible(self.collect("patient_summary_facts", patient=patient), user)
         return sorted(facts, key=lambda f: (f.order, f.label))

@@ -206,15 +206,20 @@ def run_pdf(patient_id: int, completed_run_id: int):
                     "title": "Pain diagram",
                     "ratings": answers,
                     "lines": [(painmap_label(c), str(v)) for c, v in sorted(answers.items())],
+                    "mark_yes": False,
                 }
             )
         else:
+            defn = get_definition(response.instrument_id)
             sections.append(
                 {
                     "response": response,
-                    "title": get_definition(response.instrument_id).title,
+                    "title": defn.title,
                     "ratings": None,
                     "lines": runner.describe_answers(response.instrument_id, answers),
+                    # "Yes" is marked where it reports something about the patient's
+                    # health; agreeing to the consent text is not such an answer.
+                    "mark_yes": defn.kind != "consent",
                 }
             )
     return pdf_response(

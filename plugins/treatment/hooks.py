@@ -290,24 +290,53 @@ def handout_sections(patient, context):
         return []
     note = notes[0]
     specs = services.modalities()
+    language = context.get("language") or "en"
+
+    both_sides = "ambos lados" if language == "es" else "both sides"
+
+    def regions(values: dict) -> list[str]:
+        # Most modalities record "regions"; a hot pack records its one "region".
+        codes = list(values.get("regions") or [])
+        if values.get("region"):
+            codes.append(values["region"])
+        words = []
+        for code in codes:
+            # A patient reads "Lower back, both sides" rather than the two halves.
+            base, side = code[:-2], code[-2:]
+            other = {"_l": base + "_r", "_r": base + "_l"}.get(side)
+            if other not in codes:
+                words.append(region_label(code, language))
+            elif side == "_l":
+                name = region_label(code, language).rsplit(", ", 1)[0]
+                words.append(f"{name}, {both_sides}")
+        return words
+
+    # Names in the handout's language: the patient reads them (the printout's other
+    # words are chosen by language in the template).
     done = [
         {
             "key": e.modality_key,
-            "label": specs[e.modality_key].label if e.modality_key in specs else e.modality_key,
-            "regions": [region_label(r) for r in (e.values or {}).get("regions") or []],
+            "label": (
+                specs[e.modality_key].patient_label(language)
+                if e.modality_key in specs
+                else e.modality_key
+            ),
+            "regions": regions(e.values or {}),
             "minutes": e.minutes,
         }
         for e in note.entries
     ]
     plan = note.plan
-    spanish = context.get("language") == "es"
+    spanish = language == "es"
     diagnoses = []
     if plan is not None and not context.get("no_diagnosis"):
         from clinic.api import icd10
 
         for code in plan.diagnoses or []:
             found = icd10.lookup(code)
-            diagnoses.append(f"{code} {found.title}" if found else code)
+            # The bundled code titles are English only: a Spanish handout gives the
+            # code alone rather than an English phrase the patient may not read.
+            diagnoses.append(f"{code} {found.title}" if found and not spanish else code)
     return [
         HandoutSection(
             "treatment.session",

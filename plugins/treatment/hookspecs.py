@@ -29,7 +29,9 @@ def treatment_modalities():
         * ``plan_fields``: the parameters a plan records (same shape);
         * ``timed`` (one-on-one minutes, default true), ``service_key`` (the
           ``BillableService.service`` name), ``applies_heat`` (region fields are checked
-          against heat contraindications).
+          against heat contraindications);
+        * ``patient_labels``: the name a patient reads on a handout, per language
+          (``{"es": "Ventosas"}``); other languages get ``label``.
 
         The treatment plugin validates entries of your modality with the same engine as
         its own, so the bounds and choices you declare are enforced everywhere (plan,

@@ -59,6 +59,18 @@ def build_form(note: Note, **kwargs):
     return form
 
 
+def home_care_titles(note: Note) -> list[str]:
+    """The advice given, in the words the therapist ticked (the handouts plugin names
+    its ids through the same hook); an id nobody names any more is shown as stored."""
+    if not note.home_care:
+        return []
+    offered = collect(
+        "handout_sections", patient=note.patient, context={"modalities": modality_keys(note)}
+    )
+    titles = {h.id: h.title for h in offered}
+    return [titles.get(advice, advice) for advice in note.home_care]
+
+
 def modality_keys(note: Note) -> list[str]:
     return [e.modality_key for e in note.entries]
 

@@ -208,6 +208,7 @@ def _render_view(
         note=note,
         form=form if editable else None,
         entries=note_logic.entry_specs(note),
+        home_care=[] if editable else note_logic.home_care_titles(note),
         shown_entry_values=note_logic.shown_entry_values,
         specs=specs,
         unknown_entries=[e for e in note.entries if e.modality_key not in specs],

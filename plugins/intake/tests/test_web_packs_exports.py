@@ -157,6 +157,37 @@ def test_blank_and_filled_packets_print_as_pdf(signed_in):
     assert len(prints) == 2
 
 
+def test_filled_packet_puts_findings_and_scores_on_page_one_and_marks_each_yes(signed_in):
+    import datetime as dt
+
+    from pypdf import PdfReader
+
+    client, _user = signed_in("therapist")
+    born = dt.date.today().replace(day=1) - dt.timedelta(days=35 * 365)
+    patient = make_patient(date_of_birth=born)
+    run_id = complete_packet(
+        client,
+        patient,
+        "new_back_pain",
+        {"history": {"history.saddle_numbness": "true", "history.fever": "true"}},
+    )
+    data = client.get(f"/intake/patients/{patient.id}/completed/{run_id}/print.pdf").data
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages]
+    first = pages[0]
+    # Page 1: the safety findings, then every score, then how many answers were "Yes".
+    assert "Safety alerts" in first and "possible cauda equina signs" in first
+    assert "Scores" in first and "Oswestry Disability Index" in first
+    assert "Keele STarT Back Screening Tool" in first
+    assert '2 health questions answered "Yes"' in first.replace("“", '"').replace("”", '"')
+    whole = " ".join(pages)
+    # Each health "Yes" carries a mark a reader (and a search) finds in black and white;
+    # a "No" does not, and agreeing to the consent text is not a health answer.
+    assert whole.count("● Yes") == 3  # the two answers and the legend's example
+    assert "bicycle seat)? ● Yes" in whole and "last few days? ● Yes" in whole
+    assert "● No" not in whole
+    assert "I have read the consent text above and I agree to treatment. Yes" in whole
+
+
 def test_admin_configures_a_packet_and_staff_can_start_it(signed_in):
     admin, _admin = signed_in("admin")
     refused = admin.post_form(

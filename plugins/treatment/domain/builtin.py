@@ -170,6 +170,7 @@ def _check_hot_pack(values: dict[str, Any], settings: Mapping[str, Any], errors,
 NMT = ModalitySpec(
     key="nmt",
     label="Neuromuscular therapy (NMT)",
+    patient_labels={"es": "Terapia neuromuscular"},
     description="Sustained pressure on trigger points in a taut band until the tension eases.",
     fields=(
         FieldSpec("muscle", "Muscle", "choice", choices=vocab.MUSCLES),
@@ -222,6 +223,7 @@ NMT = ModalitySpec(
 PRT = ModalitySpec(
     key="prt",
     label="Positional release therapy (PRT, strain-counterstrain)",
+    patient_labels={"es": "Liberación posicional (tensión-contratensión)"},
     description=(
         "The patient is eased passively into the position in which a tender point stops "
         "hurting, held there, then slowly returned to neutral."
@@ -305,6 +307,7 @@ _HOT_PACK_MINUTES = {
 HOT_PACK = ModalitySpec(
     key="hot_pack",
     label="Hot pack",
+    patient_labels={"es": "Compresa caliente húmeda"},
     description="Moist heat from a hydrocollator pack wrapped in towel layers.",
     fields=(
         FieldSpec("region", "Region", "region"),

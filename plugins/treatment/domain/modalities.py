@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from plugins.treatment.domain.coerce import DEFAULT_TEXT_MAX as DEFAULT_TEXT_MAX
@@ -92,6 +93,8 @@ class ModalitySpec:
     direct one-on-one time.  ``service_key`` is the ``BillableService.service`` the
     minutes are reported under.  ``check``/``plan_check`` add cross-field rules;
     ``sign_check`` lists what must be completed before the note is signed.
+    ``patient_labels`` names the modality for patients, per handout language
+    (``{"es": "Compresa caliente"}``); a language it lacks gets ``label``.
     """
 
     key: str
@@ -107,6 +110,11 @@ class ModalitySpec:
     # sign_check(values) -> problems that must be fixed before a note is signed (a
     # draft may still be saved with them), e.g. a skin reaction without its follow-up.
     sign_check: Callable[[Mapping[str, Any]], list[str]] | None = None
+    # (``field`` below is a method of this class, hence the longer name.)
+    patient_labels: Mapping[str, str] = dataclass_field(default_factory=dict)
+
+    def patient_label(self, language: str) -> str:
+        return self.patient_labels.get(language) or self.label
 
     def field(self, name: str, *, plan: bool = False) -> FieldSpec | None:
         for f in self.plan_fields if plan else self.fields:
@@ -336,6 +344,11 @@ def check_spec(spec: ModalitySpec) -> None:
         raise ValueError(f"{where}: key must be lower-case letters, digits and underscores")
     if not spec.label:
         raise ValueError(f"{where}: label is empty")
+    labels = spec.patient_labels
+    if not isinstance(labels, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in labels.items()
+    ):
+        raise ValueError(f"{where}: patient_labels must map a language code to a name")
     for group, fields in (("fields", spec.fields), ("plan_fields", spec.plan_fields)):
         names = [f.name for f in fields]
         dupes = sorted({n for n in names if names.count(n) > 1})

@@ -135,11 +135,20 @@ def test_registry_refuses_a_duplicate_key_naming_both_modalities():
             ),
             "reserved",
         ),
+        (dataclasses.replace(CUPPING, patient_labels={"es": ""}), "patient_labels"),
+        (dataclasses.replace(CUPPING, patient_labels=["Ventosas"]), "patient_labels"),
     ],
 )
 def test_registry_refuses_malformed_modalities(broken, problem):
     with pytest.raises(ValueError, match=problem):
         registry([broken])
+
+
+def test_patient_label_follows_the_handout_language_and_falls_back_to_the_label():
+    cupping = dataclasses.replace(CUPPING, patient_labels={"es": "Ventosas"})
+    assert registry([cupping])["cupping"].patient_label("es") == "Ventosas"
+    assert cupping.patient_label("en") == "Cupping" == CUPPING.patient_label("es")
+    assert NMT.patient_label("es") == "Terapia neuromuscular"
 
 
 def test_registry_refuses_something_that_is_not_a_modality():
