@@ -5,9 +5,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.routing import IntegerConverter
 
 from clinic import __version__, assets, config, database, security
@@ -256,6 +267,23 @@ def _error_pages(app: Flask) -> None:
                 "tell your administrator if it happens again."
             ),
         ), 503
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        # The database went away (restarted, connection cut, failover) or stayed busy
+        # past the wait: the request's transaction is gone with it, so nothing of it
+        # was stored.  Say so and ask to retry, instead of a 500 that suggests a bug.
+        # SQLAlchemy has already marked the pool's connections stale on a disconnect,
+        # and pool_pre_ping checks each one before the next request uses it.
+        app.logger.warning("database unavailable: %s", error.orig)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.close()
+        response = make_response(render_template("errors/unavailable.html"), 503)
+        response.headers["Retry-After"] = "10"
+        return response
 
     @app.errorhandler(500)
     def server_error(_error):
