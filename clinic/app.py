@@ -281,7 +281,10 @@ def _error_pages(app: Flask) -> None:
             db.session.rollback()
         except SQLAlchemyError:
             db.session.close()
-        response = make_response(render_template("errors/unavailable.html"), 503)
+        # Rendered without the context processors: Flask-Login's would load the
+        # signed-in user, which needs the database again.
+        page = app.jinja_env.get_template("errors/unavailable.html").render()
+        response = make_response(page, 503)
         response.headers["Retry-After"] = "10"
         return response
 

@@ -200,3 +200,76 @@ def form_fields(html: str) -> dict[str, str]:
         if name and chosen:
             fields.setdefault(name, unescape(chosen[0]))
     return fields
+
+
+class PrivateCluster:
+    """A throw-away PostgreSQL cluster of our own, which a test may restart at will.
+
+    Restarting the shared server would disturb everyone else using it; this one lives
+    in a temporary folder, listens only on a Unix socket there (no port to collide
+    with), runs as the ``postgres`` user when the tests run as root (PostgreSQL refuses
+    to run as root), and is stopped and deleted afterwards.
+    """
+
+    def __init__(self, bindir: Path):
+        import tempfile
+
+        self.bindir = bindir
+        self.folder = Path(tempfile.mkdtemp(prefix="clinic-pg-"))
+        self.data = self.folder / "data"
+        self.as_owner: list[str] = []
+        if os.geteuid() == 0:
+            import shutil
+
+            shutil.chown(self.folder, "postgres")
+            self.as_owner = ["runuser", "-u", "postgres", "--"]
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "clinic", "-A", "trust", "-E", "UTF8",
+            "--no-sync", "--no-instructions",
+        )  # fmt: skip
+        self.url = f"postgresql+psycopg://clinic@/postgres?host={self.folder}"
+        self.pg_ctl("start")
+
+    @staticmethod
+    def find_bindir() -> Path | None:
+        import glob
+        import shutil
+
+        found = shutil.which("initdb")
+        if found:
+            return Path(found).resolve().parent
+        candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        return Path(candidates[-1]).parent if candidates else None
+
+    def _run(self, program: str, *args: str) -> None:
+        result = subprocess.run(
+            [*self.as_owner, str(self.bindir / program), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=self.folder,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"{program} failed:\n{result.stdout}\n{result.stderr}")
+
+    def pg_ctl(self, action: str, *args: str) -> None:
+        options = f"-c listen_addresses='' -k {self.folder} -c fsync=off -c full_page_writes=off"
+        self._run(
+            "pg_ctl", action, "-D", str(self.data), "-w", "-t", "60",
+            "-l", str(self.folder / "server.log"), "-o", options, *args,
+        )  # fmt: skip
+
+    def restart(self) -> None:
+        """What a restart does to the app: every session is ended, open transactions
+        are rolled back, and for a moment nobody can connect."""
+        self.pg_ctl("restart", "-m", "fast")
+
+    def remove(self) -> None:
+        import shutil
+
+        try:
+            self.pg_ctl("stop", "-m", "immediate")
+        except AssertionError:
+            pass  # already stopped
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)

@@ -2,9 +2,11 @@
 
 * A worker killed (SIGKILL) in the middle of a multi-row write leaves nothing of it, and
   the next request (on the worker gunicorn starts in its place) works.
-* PostgreSQL dropping the app's connections, between requests or in the middle of a
-  request's transaction: the next request works; the interrupted one gets a clear 503
-  page and left nothing behind.
+* PostgreSQL restarted between requests, or in the middle of a request's transaction,
+  or down for a while: the next request works (or, while it is down, gets a clear 503
+  page); the interrupted request gets the 503 page and left nothing behind.  The
+  server restarted is a private cluster the test creates, so the shared one (and
+  everyone else's sessions on it) is never touched.
 * Two app servers on one database behave as one: a sign-in made on one works on the
   other, signing out on either ends it on both, and failed sign-ins add up.
 
@@ -22,38 +24,39 @@ import threading
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from flask import current_app
+from sqlalchemy import func, select
 
+from clinic import create_app
 from clinic.audit.models import AuditEvent
 from clinic.extensions import db
-from clinic.testing import TEST_PASSWORD, make_patient, make_user, test_database_url
+from clinic.testing import (
+    TEST_PASSWORD,
+    base_config,
+    make_patient,
+    make_user,
+    migrate_to_heads,
+    test_database_url,
+)
 from plugins.treatment.models import Note, NoteEntry
 from plugins.treatment.tests.factories import make_plan
-from tests.faultserver import REQUEST_TIMEOUT, Browser, Gunicorn, form_fields, wait_for
-
-NEW_NOTE = r"/treatment/patients/\d+/notes/new"
-SERVER_APP_NAME = "clinic_fault_server"  # PostgreSQL application_name of the servers' sessions
-
-needs_postgres = pytest.mark.skipif(
-    not test_database_url(),
-    reason="drops the app's connections with pg_terminate_backend: SQLite has no database "
-    "server whose connections could be lost (set CLINIC_TEST_DATABASE_URL)",
+from tests.faultserver import (
+    REQUEST_TIMEOUT,
+    Browser,
+    Gunicorn,
+    PrivateCluster,
+    form_fields,
 )
 
-
-def _server_database_url(url: str) -> str:
-    if not url.startswith("postgresql"):
-        return url
-    named = make_url(url).update_query_dict({"application_name": SERVER_APP_NAME})
-    return named.render_as_string(hide_password=False)
+NEW_NOTE = r"/treatment/patients/\d+/notes/new"
 
 
 @pytest.fixture
-def serve(app, database_url, tmp_path):
+def serve(tmp_path):
     """``serve("a", "b", pause=NEW_NOTE, **env)`` starts one gunicorn per name on the
-    test's database and waits until each answers; all are stopped when the test ends,
-    pass or fail."""
+    database (and instance folder: same audit key and checkpoints) of the app the test
+    is using, and waits until each answers; all are stopped when the test ends, pass or
+    fail."""
     servers: list[Gunicorn] = []
 
     def start(*names: str, pause: str = "", **env) -> list[Gunicorn]:
@@ -61,8 +64,8 @@ def serve(app, database_url, tmp_path):
             Gunicorn(
                 tmp_path / f"server-{name}",
                 {
-                    "CLINIC_DATABASE_URL": _server_database_url(database_url),
-                    "CLINIC_INSTANCE_PATH": app.instance_path,  # same audit key, checkpoints
+                    "CLINIC_DATABASE_URL": current_app.config["SQLALCHEMY_DATABASE_URI"],
+                    "CLINIC_INSTANCE_PATH": current_app.instance_path,
                     "CLINIC_SECURE_COOKIES": "0",  # plain HTTP on 127.0.0.1
                     "CLINIC_FAULT_PAUSE_PATH": pause,
                     **env,
@@ -90,6 +93,10 @@ class Clinic:
 
 @pytest.fixture
 def clinic(app) -> Clinic:
+    return _make_clinic()
+
+
+def _make_clinic() -> Clinic:
     """A therapist and a patient with an active plan of three modalities.
 
     Plain values, and no transaction left open: on SQLite the test's own session would
@@ -183,73 +190,11 @@ def test_a_database_that_cannot_be_reached_gives_a_clear_503(app_factory):
             response.status_code, response.get_data(as_text=True), response.headers
         )
     assert client.get("/healthz").status_code == 503
-
-
-def _drop_server_connections() -> int:
-    """What a PostgreSQL restart does to the app: every connection it holds is cut.
-
-    Only the servers' sessions (by application_name) are ended, so the test's own
-    connection and other databases on the cluster are left alone.  Returns how many
-    were ended, once they are really gone.
-    """
-    db.session.rollback()
-    # Chosen first, ended after: in one statement the planner may call
-    # pg_terminate_backend before it has filtered by database and name.
-    pids = db.session.scalars(
-        text(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND application_name = :name AND pid <> pg_backend_pid()"
-        ),
-        {"name": SERVER_APP_NAME},
-    ).all()
-    for pid in pids:
-        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    db.session.rollback()
-
-    def gone():
-        alive = db.session.scalar(
-            text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": pids}
-        )
-        db.session.rollback()
-        return alive == 0
-
-    wait_for(gone, what="terminated backends to exit")
-    return len(pids)
-
-
-@needs_postgres
-def test_dropped_database_connections_cost_one_503_at_most_and_store_nothing(app, clinic, serve):
-    (server,) = serve(pause=NEW_NOTE)
-    browser = Browser(server.url)
-    assert browser.login(clinic.username, TEST_PASSWORD).status == 302
-    chart = f"/patients/{clinic.patient_id}"
-    assert browser.get(chart).status == 200
-
-    # Between requests: the pool checks a connection before lending it (pool_pre_ping)
-    # and reconnects, so nobody notices.
-    assert _drop_server_connections() >= 1
-    page = browser.get(chart)
-    assert page.status == 200 and clinic.last_name in page.text
-
-    # In the middle of a request's transaction: that request gets the 503 page.
-    url = f"/treatment/patients/{clinic.patient_id}/notes/new"
-    fields = form_fields(browser.get(url).text)
-    thread, outcome = _in_background(browser.post, url, fields)
-    server.paused_worker()  # the note and its entries are flushed, not committed
-    assert _drop_server_connections() >= 1
-    server.release()  # the request carries on, on a connection that is gone
-    thread.join(REQUEST_TIMEOUT)
-    assert not thread.is_alive()
-    page = outcome["page"]
-    _is_unavailable_page(page.status, page.text, page.headers)
-    assert _stored_notes(clinic.patient_id) == (0, 0, 0)
-
-    # The next request works, and sending the form again stores the note once.
-    assert browser.get(chart).status == 200
-    again = browser.post(url, fields)
-    assert again.status == 302, again.text
-    assert _stored_notes(clinic.patient_id) == (1, 3, 1)
-    _audit_verifies(app)
+    # A browser that was signed in: the page must not try to load its user again.
+    with client.session_transaction() as session:
+        session["_user_id"] = "a-session-token"
+    response = client.get("/patients/")
+    _is_unavailable_page(response.status_code, response.get_data(as_text=True), response.headers)
 
 
 def test_two_servers_on_one_database_behave_as_one(app, clinic, serve):
@@ -286,3 +231,67 @@ def test_two_servers_on_one_database_behave_as_one(app, clinic, serve):
     db.session.rollback()
     assert sum("rate limited" in r for r in reasons) == 1
     assert sum("wrong password" in r for r in reasons) == 4
+
+
+@pytest.fixture
+def restartable(tmp_path):
+    """An app on a private PostgreSQL cluster that the test may stop and restart."""
+    if not test_database_url():
+        pytest.skip(
+            "restarts a PostgreSQL server of its own: runs on the PostgreSQL pass "
+            "(CLINIC_TEST_DATABASE_URL); SQLite has no server to restart"
+        )
+    bindir = PrivateCluster.find_bindir()
+    if bindir is None:
+        pytest.skip("the PostgreSQL server programs (initdb, pg_ctl) are not installed")
+    cluster = PrivateCluster(bindir)
+    try:
+        application = create_app(base_config(cluster.url, tmp_path / "instance"))
+        migrate_to_heads(application)
+        with application.app_context():
+            yield application, cluster
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        cluster.remove()
+
+
+def test_postgresql_restarted_while_serving(restartable, serve):
+    app, cluster = restartable
+    clinic = _make_clinic()
+    (server,) = serve(pause=NEW_NOTE)
+    browser = Browser(server.url)
+    assert browser.login(clinic.username, TEST_PASSWORD).status == 302
+    chart = f"/patients/{clinic.patient_id}"
+    assert browser.get(chart).status == 200
+
+    # Restarted between requests: the pool notices (pool_pre_ping) and reconnects.
+    cluster.restart()
+    page = browser.get(chart)
+    assert page.status == 200 and clinic.last_name in page.text
+
+    # Down: a clear 503, and back to normal as soon as it is up again.
+    cluster.pg_ctl("stop", "-m", "fast")
+    down = browser.get(chart)
+    _is_unavailable_page(down.status, down.text, down.headers)
+    cluster.pg_ctl("start")
+    assert browser.get(chart).status == 200
+
+    # Restarted in the middle of a request's transaction: that request gets the 503
+    # page, the server rolled its rows back, and the form sent again is stored once.
+    url = f"/treatment/patients/{clinic.patient_id}/notes/new"
+    fields = form_fields(browser.get(url).text)
+    thread, outcome = _in_background(browser.post, url, fields)
+    server.paused_worker()  # the note and its entries are flushed, not committed
+    cluster.restart()
+    server.release()
+    thread.join(REQUEST_TIMEOUT)
+    assert not thread.is_alive()
+    page = outcome["page"]
+    _is_unavailable_page(page.status, page.text, page.headers)
+    assert _stored_notes(clinic.patient_id) == (0, 0, 0)
+    assert browser.get(chart).status == 200
+    again = browser.post(url, fields)
+    assert again.status == 302, again.text
+    assert _stored_notes(clinic.patient_id) == (1, 3, 1)
+    _audit_verifies(app)
