@@ -9,13 +9,16 @@ worker was killed and gunicorn replaced it.
 
 from __future__ import annotations
 
+import glob
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -212,29 +215,40 @@ class PrivateCluster:
     """
 
     def __init__(self, bindir: Path):
-        import tempfile
-
         self.bindir = bindir
         self.folder = Path(tempfile.mkdtemp(prefix="clinic-pg-"))
         self.data = self.folder / "data"
         self.as_owner: list[str] = []
         if os.geteuid() == 0:
-            import shutil
-
             shutil.chown(self.folder, "postgres")
             self.as_owner = ["runuser", "-u", "postgres", "--"]
-        self._run(
-            "initdb", "-D", str(self.data), "-U", "clinic", "-A", "trust", "-E", "UTF8",
-            "--no-sync", "--no-instructions",
-        )  # fmt: skip
         self.url = f"postgresql+psycopg://clinic@/postgres?host={self.folder}"
-        self.pg_ctl("start")
+        try:
+            self._run(
+                "initdb", "-D", str(self.data), "-U", "clinic", "-A", "trust", "-E", "UTF8",
+                "--no-sync",
+            )  # fmt: skip
+            self.pg_ctl("start")
+        except BaseException:
+            self.remove()
+            raise
+
+    @staticmethod
+    def unavailable() -> str:
+        """Why no private cluster can be made here ("" when one can)."""
+        if PrivateCluster.find_bindir() is None:
+            return "the PostgreSQL server programs (initdb, pg_ctl) are not installed"
+        if os.geteuid() == 0:
+            import pwd
+
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError:
+                return "running as root, and there is no postgres user to run a server as"
+        return ""
 
     @staticmethod
     def find_bindir() -> Path | None:
-        import glob
-        import shutil
-
         found = shutil.which("initdb")
         if found:
             return Path(found).resolve().parent
@@ -265,8 +279,6 @@ class PrivateCluster:
         self.pg_ctl("restart", "-m", "fast")
 
     def remove(self) -> None:
-        import shutil
-
         try:
             self.pg_ctl("stop", "-m", "immediate")
         except AssertionError:

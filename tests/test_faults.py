@@ -241,10 +241,10 @@ def restartable(tmp_path):
             "restarts a PostgreSQL server of its own: runs on the PostgreSQL pass "
             "(CLINIC_TEST_DATABASE_URL); SQLite has no server to restart"
         )
-    bindir = PrivateCluster.find_bindir()
-    if bindir is None:
-        pytest.skip("the PostgreSQL server programs (initdb, pg_ctl) are not installed")
-    cluster = PrivateCluster(bindir)
+    why_not = PrivateCluster.unavailable()
+    if why_not:
+        pytest.skip(why_not)
+    cluster = PrivateCluster(PrivateCluster.find_bindir())
     try:
         application = create_app(base_config(cluster.url, tmp_path / "instance"))
         migrate_to_heads(application)
