@@ -197,6 +197,18 @@ def test_a_database_that_cannot_be_reached_gives_a_clear_503(app_factory):
     _is_unavailable_page(response.status_code, response.get_data(as_text=True), response.headers)
 
 
+def test_an_error_page_that_needs_the_lost_database_becomes_the_503_page(app_factory):
+    # A form whose CSRF token has expired: its error page records the refusal, which
+    # fails too.  As on a server, the exception is not passed up to the caller.
+    down = app_factory(
+        SQLALCHEMY_DATABASE_URI="postgresql+psycopg://clinic:x@127.0.0.1:1/none",
+        PROPAGATE_EXCEPTIONS=False,
+    )
+    client = down.test_client()
+    response = client.post("/auth/login", data={"username": "someone", "password": "x"})
+    _is_unavailable_page(response.status_code, response.get_data(as_text=True), response.headers)
+
+
 def test_two_servers_on_one_database_behave_as_one(app, clinic, serve):
     desk = make_user("front-desk").username
     db.session.commit()  # no open transaction while the servers work (SQLite's lock)
