@@ -5,9 +5,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.routing import IntegerConverter
 
 from clinic import __version__, assets, config, database, security
@@ -263,16 +274,49 @@ def _error_pages(app: Flask) -> None:
             ),
         ), 503
 
+    def unavailable_page():
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.close()
+        # Rendered without the context processors: Flask-Login's would load the
+        # signed-in user, which needs the database again.
+        page = app.jinja_env.get_template("errors/unavailable.html").render()
+        response = make_response(page, 503)
+        response.headers["Retry-After"] = "10"
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        # The database went away (restarted, connection cut, failover) or stayed busy
+        # past the wait: the request's transaction is gone with it, so nothing of it
+        # was stored.  Say so and ask to retry, instead of a 500 that suggests a bug.
+        # SQLAlchemy has already marked the pool's connections stale on a disconnect,
+        # and pool_pre_ping checks each one before the next request uses it.
+        app.logger.warning("database unavailable: %s", error.orig)
+        return unavailable_page()
+
     @app.errorhandler(500)
-    def server_error(_error):
+    def server_error(error):
+        # Also reached when another error page needed the database and it had gone
+        # (the CSRF page records the refusal): then this page could not be drawn
+        # either, so say what is really wrong.
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, OperationalError | InterfaceError):
+            app.logger.warning("database unavailable: %s", original.orig)
+            return unavailable_page()
         db.session.rollback()
-        return render_template(
-            "errors/error.html",
-            code=500,
-            title="Something went wrong",
-            message="Nothing was saved. Please try again; if it happens "
-            "again, tell your administrator.",
-        ), 500
+        try:
+            return render_template(
+                "errors/error.html",
+                code=500,
+                title="Something went wrong",
+                message="Nothing was saved. Please try again; if it happens "
+                "again, tell your administrator.",
+            ), 500
+        except (OperationalError, InterfaceError):
+            return unavailable_page()
 
     @app.before_request
     def _remember_status():
