@@ -172,15 +172,17 @@ def _template_helpers(app: Flask, registry: PluginRegistry) -> None:
     def patient_alerts(patient):
         return registry.alerts(patient, current_user) if current_user.is_authenticated else []
 
+    # The top bar asks on every page: read the one setting each needs (from the
+    # request's single read of the settings), not every letterhead detail.
     def clinic_name() -> str:
-        from clinic.settings import clinic_details
+        from clinic.settings import get_setting
 
-        return clinic_details()["name"] or "Clinic"
+        return get_setting("clinic.name", app.config.get("CLINIC_NAME", "")) or "Clinic"
 
     def clinic_logo_url() -> str:
-        from clinic.settings import LOGO_KEY, get_setting
+        from clinic.settings import LOGO_KEY, has_setting
 
-        return url_for("clinic_logo") if get_setting(LOGO_KEY) else ""
+        return url_for("clinic_logo") if has_setting(LOGO_KEY) else ""
 
     from clinic.anatomy import region_label
 

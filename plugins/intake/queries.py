@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, func, or_, select
 
-from clinic.api import db
+from clinic.api import db, per_request
 from plugins.intake.models import (
     IntakeConsentRecord,
     IntakeFinding,
@@ -16,12 +16,17 @@ from plugins.intake.packets import PAIN_DIAGRAM
 
 
 def runs(patient_id: int) -> list[IntakeRun]:
-    return list(
-        db.session.scalars(
-            select(IntakeRun)
-            .where(IntakeRun.patient_id == patient_id)
-            .order_by(IntakeRun.started_at.desc(), IntakeRun.id.desc())
-        )
+    """Newest first; kept for the request (the status panel and the summary line ask)."""
+    return per_request(
+        "intake.runs",
+        patient_id,
+        lambda: list(
+            db.session.scalars(
+                select(IntakeRun)
+                .where(IntakeRun.patient_id == patient_id)
+                .order_by(IntakeRun.started_at.desc(), IntakeRun.id.desc())
+            )
+        ),
     )
 
 
@@ -34,15 +39,20 @@ def responses(patient_id: int, instrument_id: str | None = None) -> list[IntakeR
 
 
 def latest_response(patient_id: int, instrument_id: str) -> IntakeResponse | None:
-    return db.session.scalars(
-        select(IntakeResponse)
-        .where(
-            IntakeResponse.patient_id == patient_id,
-            IntakeResponse.instrument_id == instrument_id,
-        )
-        .order_by(IntakeResponse.entered_at.desc(), IntakeResponse.id.desc())
-        .limit(1)
-    ).first()
+    """Kept for the request: the status panel and the alerts both ask."""
+    return per_request(
+        "intake.latest_response",
+        (patient_id, instrument_id),
+        lambda: db.session.scalars(
+            select(IntakeResponse)
+            .where(
+                IntakeResponse.patient_id == patient_id,
+                IntakeResponse.instrument_id == instrument_id,
+            )
+            .order_by(IntakeResponse.entered_at.desc(), IntakeResponse.id.desc())
+            .limit(1)
+        ).first(),
+    )
 
 
 def current_findings(patient_id: int) -> list[IntakeFinding]:
