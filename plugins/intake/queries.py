@@ -31,28 +31,23 @@ def runs(patient_id: int) -> list[IntakeRun]:
 
 
 def responses(patient_id: int, instrument_id: str | None = None) -> list[IntakeResponse]:
-    """Oldest first."""
+    """Oldest first.  All of a patient's responses are read once per request: the chart's
+    status, scores and pain panels and its alerts each want some of them."""
+    everything = per_request("intake.responses", patient_id, lambda: _responses(patient_id))
+    if instrument_id is None:
+        return everything
+    return [r for r in everything if r.instrument_id == instrument_id]
+
+
+def _responses(patient_id: int) -> list[IntakeResponse]:
     stmt = select(IntakeResponse).where(IntakeResponse.patient_id == patient_id)
-    if instrument_id is not None:
-        stmt = stmt.where(IntakeResponse.instrument_id == instrument_id)
     return list(db.session.scalars(stmt.order_by(IntakeResponse.entered_at, IntakeResponse.id)))
 
 
 def latest_response(patient_id: int, instrument_id: str) -> IntakeResponse | None:
-    """Kept for the request: the status panel and the alerts both ask."""
-    return per_request(
-        "intake.latest_response",
-        (patient_id, instrument_id),
-        lambda: db.session.scalars(
-            select(IntakeResponse)
-            .where(
-                IntakeResponse.patient_id == patient_id,
-                IntakeResponse.instrument_id == instrument_id,
-            )
-            .order_by(IntakeResponse.entered_at.desc(), IntakeResponse.id.desc())
-            .limit(1)
-        ).first(),
-    )
+    """The newest (by entry time, then id) of the patient's responses to the instrument."""
+    found = responses(patient_id, instrument_id)
+    return found[-1] if found else None
 
 
 def current_findings(patient_id: int) -> list[IntakeFinding]:
