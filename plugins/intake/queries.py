@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import exists, func, or_, select
 
 from clinic.api import db, per_request
@@ -112,12 +114,15 @@ def needs_review() -> list[IntakeFinding]:
 
 
 def needs_review_count() -> int:
-    return int(
-        db.session.scalar(
-            select(func.count()).select_from(IntakeFinding).where(*_needs_review_filter())
-        )
-        or 0
-    )
+    """The navigation badge, on every page a clinician opens."""
+    return int(db.session.scalar(_needs_review_count_statement()) or 0)
+
+
+@lru_cache(maxsize=1)
+def _needs_review_count_statement():
+    # The statement has no parameters: it is built once per process, not on every page
+    # (building the windowed subquery cost more than running it on a small clinic).
+    return select(func.count()).select_from(IntakeFinding).where(*_needs_review_filter())
 
 
 def consent_record(response_id: int) -> IntakeConsentRecord | None:
