@@ -4,7 +4,6 @@ measured in the same run (the machine is shared, so absolute numbers drift).
     python -m bench.run [--patients 10000] [--seconds 5] [--json bench/results.json]
     python -m bench.run --only chart [--port 8500]   # the chart figures alone
 
-
 PostgreSQL is included when ``CLINIC_BENCH_DATABASE_URL`` names a database the
 benchmark may wipe and rebuild.
 """
