@@ -39,6 +39,7 @@ def build_app(test_config: dict | None = None) -> Flask:
         app.config["CLINIC_AUDIT_KEY"] = config.load_audit_key(instance_path)
 
     # Models must be imported before plugins so their foreign keys resolve.
+    from clinic import memo as _memo  # noqa: F401 -- per-request answers, forgotten on writes
     from clinic.audit import models as _audit_models  # noqa: F401
     from clinic.audit import sealing as _sealing  # noqa: F401 -- seals audit rows after commits
     from clinic.auth import models as _auth_models  # noqa: F401
