@@ -2,6 +2,7 @@
 measured in the same run (the machine is shared, so absolute numbers drift).
 
     python -m bench.run [--patients 10000] [--seconds 5] [--json bench/results.json]
+    python -m bench.run --only chart [--port 8500]   # the chart figures alone
 
 PostgreSQL is included when ``CLINIC_BENCH_DATABASE_URL`` names a database the
 benchmark may wipe and rebuild.
@@ -36,7 +37,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
     parser.add_argument("--json", default=str(build.BENCH_DIR / "results.json"))
+    parser.add_argument(
+        "--only",
+        choices=("chart",),
+        help="measure only these figures (chart: the chart's req/s with 2 and 4 workers "
+        "and two app servers, against the ceiling); the JSON goes to results-<only>.json",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=PORTS["ceiling"],
+        help="first of the three local ports the servers listen on",
+    )
     args = parser.parse_args(argv)
+    for offset, name in enumerate(PORTS):
+        PORTS[name] = args.port + offset
+    if args.only and args.json == parser.get_default("json"):
+        args.json = str(build.BENCH_DIR / f"results-{args.only}.json")
     load.require_wrk()
     os.environ["CLINIC_SECRET_KEY"] = load.SECRET_KEY
     os.environ["CLINIC_INSTANCE_PATH"] = str(build.DATA_DIR / "instance")
@@ -74,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, url in engines.items():
         results["engines"][name] = measure_engine(name, url, metas[name], args, results)
 
+    if args.only == "chart":
+        results["total_seconds"] = round(time.monotonic() - started, 1)
+        Path(args.json).write_text(json.dumps(results, indent=1))
+        print()
+        print(render_chart_table(results))
+        log(f"\nJSON written to {args.json}; {results['total_seconds']} s in all")
+        return 0
     results["statement_counts"] = statement_counts(engines["sqlite"], metas["sqlite"])
     results["extra"] = extra_modules()
     results["total_seconds"] = round(time.monotonic() - started, 1)
@@ -102,47 +126,60 @@ def measure_engine(name: str, url: str, meta: dict, args, results: dict) -> dict
             server.url, chart_reqs, connections=16, seconds=args.seconds, tag=f"{name}-chart"
         )
         out["chart"]["ratio"] = ratio(out["chart"]["rps"], results["ceiling"]["rps"])
-
-        log(f"{name}: patient search, 8 users ({meta['patients']:,} patients)")
-        search_reqs = [
-            ("GET", "/patients/?q=" + _quote(q), desks[i % len(desks)][0], "")
-            for i, q in enumerate(SEARCHES)
-        ]
-        warm(server, search_reqs)
-        out["search"] = load.wrk(
-            server.url, search_reqs, connections=8, seconds=args.seconds, tag=f"{name}-search"
-        )
-        out["search"]["per_query_p99_ms"] = {
-            q: load.wrk(
-                server.url,
-                [("GET", "/patients/?q=" + _quote(q), desks[0][0], "")],
-                connections=8,
-                seconds=min(1.0, args.seconds),
-                tag=f"{name}-search1",
-            )["p99_ms"]
-            for q in SEARCHES
-        }
-
-        log(f"{name}: intake submission, 16 concurrent writers")
-        out["intake_submit"] = submissions(app, server, staff, desks, args)
-
-        out["worker_peak_mb"] = server.peak_rss_mb()
-
-        log(f"{name}: PDFs through the app vs bare WeasyPrint")
-        chart20 = named["chart20"]
-        out["pdf"] = inproc.pdf_overhead(
-            app,
-            therapists[0][0],
-            {
-                "progress report": f"/treatment/patients/{chart20['patient']}"
-                f"/plans/{chart20['plan']}/progress.pdf",
-                "face sheet": f"/patients/{chart20['patient']}/face-sheet.pdf",
-            },
-            server.url,
-        )
+        if args.only == "chart":
+            out["worker_peak_mb"] = server.peak_rss_mb()
+        else:
+            _other_figures(name, app, server, meta, therapists, desks, args, out)
     finally:
         server.stop()
+    return _chart_scaling(name, url, env, chart_reqs, args, results, out)
 
+
+def _other_figures(name, app, server, meta, therapists, desks, args, out) -> None:
+    """Search, intake submission, memory and PDFs, on the running 2-worker server."""
+    named, staff = meta["named"], meta["staff"]
+
+    log(f"{name}: patient search, 8 users ({meta['patients']:,} patients)")
+    search_reqs = [
+        ("GET", "/patients/?q=" + _quote(q), desks[i % len(desks)][0], "")
+        for i, q in enumerate(SEARCHES)
+    ]
+    warm(server, search_reqs)
+    out["search"] = load.wrk(
+        server.url, search_reqs, connections=8, seconds=args.seconds, tag=f"{name}-search"
+    )
+    out["search"]["per_query_p99_ms"] = {
+        q: load.wrk(
+            server.url,
+            [("GET", "/patients/?q=" + _quote(q), desks[0][0], "")],
+            connections=8,
+            seconds=min(1.0, args.seconds),
+            tag=f"{name}-search1",
+        )["p99_ms"]
+        for q in SEARCHES
+    }
+
+    log(f"{name}: intake submission, 16 concurrent writers")
+    out["intake_submit"] = submissions(app, server, staff, desks, args)
+
+    out["worker_peak_mb"] = server.peak_rss_mb()
+
+    log(f"{name}: PDFs through the app vs bare WeasyPrint")
+    chart20 = named["chart20"]
+    out["pdf"] = inproc.pdf_overhead(
+        app,
+        therapists[0][0],
+        {
+            "progress report": f"/treatment/patients/{chart20['patient']}"
+            f"/plans/{chart20['plan']}/progress.pdf",
+            "face sheet": f"/patients/{chart20['patient']}/face-sheet.pdf",
+        },
+        server.url,
+    )
+
+
+def _chart_scaling(name, url, env, chart_reqs, args, results, out) -> dict:
+    """The chart with 4 workers and, on PostgreSQL, on two app servers."""
     log(f"{name}: chart with 4 workers")
     server = load.start_server("wsgi:app", PORTS["app"], 4, env)
     try:
@@ -358,7 +395,12 @@ def _mark(ok: bool) -> str:
     return "ok" if ok else "MISS"
 
 
-def render_table(results: dict) -> str:
+def render_chart_table(results: dict) -> str:
+    """The table of ``--only chart``: the chart rows of the full table."""
+    return render_table(results, chart_only=True)
+
+
+def render_table(results: dict, chart_only: bool = False) -> str:
     lines = [
         f"Clinic benchmark, {results['date']}, {results['machine']}, "
         f"{results['patients']:,} patients, {results['seconds_per_load_run']:g} s per load run",
@@ -401,6 +443,8 @@ def render_table(results: dict) -> str:
                 "grows",
                 data["chart_two_servers"]["rps"] > data["chart"]["rps"],
             )
+        if chart_only:
+            continue
         size = f"{data['patients']:,}"
         row(
             f"search, 8 users, {size} patients",
@@ -420,6 +464,13 @@ def render_table(results: dict) -> str:
             and sub["rows_written"] == sub["rows_expected"]
             and sub["all_acknowledged_stored"],
         )
+    if chart_only:
+        for engine, data in results["engines"].items():
+            if "audit_lock_4_workers" in data:
+                lock = data["audit_lock_4_workers"]
+                waiting = lock["avg_waiting_on_audit_lock"]
+                lines.append(f"audit lock waiters (4 workers) {engine}: {waiting:g}")
+        return "\n".join(lines)
     lines.append("")
     lines.append(f"{'search p99 by query (ms)':<46} " + " ".join(f"{q!r}" for q in SEARCHES))
     for engine, data in results["engines"].items():

@@ -50,6 +50,7 @@ def build_app(test_config: dict | None = None) -> Flask:
         app.config["CLINIC_AUDIT_KEY"] = config.load_audit_key(instance_path)
 
     # Models must be imported before plugins so their foreign keys resolve.
+    from clinic import memo as _memo  # noqa: F401 -- per-request answers, forgotten on writes
     from clinic.audit import models as _audit_models  # noqa: F401
     from clinic.audit import sealing as _sealing  # noqa: F401 -- seals audit rows after commits
     from clinic.auth import models as _auth_models  # noqa: F401
@@ -188,15 +189,17 @@ def _template_helpers(app: Flask, registry: PluginRegistry) -> None:
             return []
         return registry.patient_actions(patient, current_user, context)
 
+    # The top bar asks on every page: read the one setting each needs (from the
+    # request's single read of the settings), not every letterhead detail.
     def clinic_name() -> str:
-        from clinic.settings import clinic_details
+        from clinic.settings import get_setting
 
-        return clinic_details()["name"] or "Clinic"
+        return get_setting("clinic.name", app.config.get("CLINIC_NAME", "")) or "Clinic"
 
     def clinic_logo_url() -> str:
-        from clinic.settings import LOGO_KEY, get_setting
+        from clinic.settings import LOGO_KEY, has_setting
 
-        return url_for("clinic_logo") if get_setting(LOGO_KEY) else ""
+        return url_for("clinic_logo") if has_setting(LOGO_KEY) else ""
 
     from clinic.anatomy import region_label
 

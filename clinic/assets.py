@@ -12,8 +12,10 @@ code and pictures, never patient data, so caching them is safe.
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 
 from flask import Flask, request
 
@@ -25,16 +27,32 @@ def _digest(path: str, _mtime_ns: int, _size: int) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
+@lru_cache(maxsize=512)
+def _inside(folder: str, filename: str) -> str | None:
+    """``filename`` resolved inside ``folder``, or None if it would leave it.
+
+    Resolving walks every path component on disk; a page links the same few assets on
+    every request, so the answer is kept (whether the file exists is checked each time).
+    """
+    root = Path(folder).resolve()
+    path = (root / filename).resolve()
+    return str(path) if path.is_relative_to(root) else None
+
+
 def fingerprint(folder: str | None, filename: str | None) -> str | None:
     """The file's fingerprint, recomputed only when the file changes on disk."""
     if not folder or not filename:
         return None
-    root = Path(folder).resolve()
-    path = (root / filename).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+    path = _inside(folder, filename)
+    if path is None:
         return None
-    stat = path.stat()
-    return _digest(str(path), stat.st_mtime_ns, stat.st_size)
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    if not S_ISREG(stat.st_mode):
+        return None
+    return _digest(path, stat.st_mtime_ns, stat.st_size)
 
 
 def _static_folder(app: Flask, endpoint: str | None) -> str | None:

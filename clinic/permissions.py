@@ -61,7 +61,18 @@ def user_can(user, permission: str) -> bool:
         # An unknown permission is a programming error; deny rather than guess.
         current_app.logger.error("unknown permission checked: %s", permission)
         return False
-    return permission in role_permissions(user.role, registry.permissions)
+    return permission in _role_permissions(registry, user.role)
+
+
+def _role_permissions(registry, role: str) -> frozenset[str]:
+    """``role_permissions``, kept on the registry: the table is fixed once plugins load
+    (keyed by its size too, so a permission added later is never missed)."""
+    cache = registry.__dict__.setdefault("_role_permissions", {})
+    key = (role, len(registry.permissions))
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = role_permissions(role, registry.permissions)
+    return found
 
 
 def require(permission: str) -> Callable:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
-from flask import Blueprint, Flask, has_request_context, request
+from flask import Blueprint, Flask
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
@@ -129,15 +129,16 @@ class PluginRegistry:
         """The patient's alerts this user may see, worked out once per request.
 
         A page asks for them in several places (banner, header, list rows); the
-        answer is kept on the request object only, so the next request always works
-        them out again.
+        answer is kept for the current request only and forgotten on any database
+        write (:mod:`clinic.memo`), so the next request always works them out again.
         """
-        memo = _request_memo("alerts")
-        key = (patient.id, getattr(user, "id", None))
-        if key not in memo:
+        from clinic.memo import per_request
+
+        def work_out() -> list:
             alerts = self.visible(self.collect("patient_alerts", patient=patient, user=user), user)
-            memo[key] = sorted(alerts, key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title))
-        return list(memo[key])
+            return sorted(alerts, key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title))
+
+        return per_request("alerts", (patient.id, getattr(user, "id", None)), work_out)
 
     def patient_actions(self, patient, user, context: dict) -> list:
         """What other plugins offer on a page about ``patient`` (``context`` names it)."""
@@ -179,14 +180,6 @@ def _newest_first(row) -> tuple:
     if when is not None and not isinstance(when, dt.datetime):
         when = dt.datetime.combine(when, dt.time())
     return (when is not None, when or dt.datetime.min)
-
-
-def _request_memo(name: str) -> dict:
-    """A dict that lives exactly as long as the current request (a fresh one outside)."""
-    if not has_request_context():
-        return {}
-    memos = request.__dict__.setdefault("_clinic_memo", {})
-    return memos.setdefault(name, {})
 
 
 def discover() -> dict[str, EntryPoint]:

@@ -53,6 +53,11 @@ def get_setting(key: str, default: Any = None) -> Any:
     return json.loads(value)
 
 
+def has_setting(key: str) -> bool:
+    """Whether ``key`` holds a value, without decoding it (a logo is a large value)."""
+    return _stored().get(key) not in (None, "null")
+
+
 def set_setting(key: str, value: Any) -> None:
     row = db.session.get(Setting, key)
     encoded = json.dumps(value)
@@ -83,11 +88,9 @@ def clinic_details() -> dict[str, str]:
     ``logo`` is a ``data:`` URL (the only kind of image the PDF fetcher accepts besides
     packaged assets) or ``""``; ``paper`` is ``"Letter"`` or ``"A4"``.
     """
-    keys = (*CLINIC_DETAILS, LOGO_KEY, PAPER_KEY)
-    stored = {
-        s.key: json.loads(s.value)
-        for s in db.session.scalars(select(Setting).where(Setting.key.in_(keys)))
-    }
+    # From the request's one read of every setting (the top bar asks on every page).
+    stored = {key: get_setting(key) for key in (*CLINIC_DETAILS, LOGO_KEY, PAPER_KEY)}
+    stored = {key: value for key, value in stored.items() if value is not None}
     details = {
         key.split(".", 1)[1]: stored.get(key, current_app.config.get(env_key, ""))
         for key, (env_key, _label) in CLINIC_DETAILS.items()

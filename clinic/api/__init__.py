@@ -19,6 +19,9 @@ Groups:
 * patients: ``patient_or_404``, ``patient_record_or_404``;
 * plugin platform: ``PluginManifest``, ``hookimpl``/``hookspec``, ``collect`` (ask
   a hook), ``setting``, ``logger``, the contribution dataclasses;
+* per-request answers: ``per_request(name, key, compute)`` keeps ``compute()``'s answer
+  for the rest of the request, forgotten on any database write (``peek`` looks without
+  computing) -- for reads several panels or hooks repeat on one page;
 * output: ``render_pdf``, ``pdf_response``, ``PdfError``/``PdfTimeout``, and for callers
   that cache or batch: ``render_pdf_html`` (final HTML), ``render_html`` (HTML to PDF,
   with ``pdf_options``), ``render_many`` (several on worker processes), ``join_pdfs``,
@@ -107,6 +110,8 @@ if TYPE_CHECKING:
         patient_record_or_404,
         pdf_bytes_response,
         pdf_response,
+        peek,
+        per_request,
         public,
         record,
         record_and_commit,
@@ -185,6 +190,8 @@ __all__ = [
     "patient_record_or_404",
     "pdf_bytes_response",
     "pdf_response",
+    "peek",
+    "per_request",
     "public",
     "record",
     "record_and_commit",

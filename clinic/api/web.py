@@ -26,6 +26,7 @@ from clinic.database import append_only_ddl, drop_append_only_ddl, run_after_cre
 from clinic.extensions import db
 from clinic.forms import ClinicForm, choices, take_draft
 from clinic.localtime import clinic_day_start, clinic_zone, local_time, to_local
+from clinic.memo import peek, per_request
 from clinic.patients.lookup import patient_or_404, patient_record_or_404
 from clinic.patients.models import Patient
 from clinic.pdf import (
@@ -90,6 +91,8 @@ __all__ = [
     "patient_record_or_404",
     "pdf_bytes_response",
     "pdf_response",
+    "peek",
+    "per_request",
     "public",
     "record",
     "record_and_commit",

@@ -11,6 +11,7 @@ from flask import Flask, current_app, flash, g, redirect, request, session, url_
 from flask_login import login_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from clinic.audit.service import record
 from clinic.auth.models import FormDraft, StaffSession, User, token_digest
@@ -36,8 +37,11 @@ def find_session(token: str | None) -> tuple[StaffSession | None, str]:
     """Return the session row and one of ``ok``, ``expired``, ``revoked``, ``unknown``."""
     if not token:
         return None, "unknown"
+    # The user comes in the same query: every signed-in request needs both.
     row = db.session.scalars(
-        select(StaffSession).where(StaffSession.token_hash == token_digest(token))
+        select(StaffSession)
+        .where(StaffSession.token_hash == token_digest(token))
+        .options(joinedload(StaffSession.user))
     ).first()
     if row is None:
         return None, "unknown"

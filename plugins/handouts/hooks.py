@@ -11,9 +11,9 @@ from clinic.api import (
     NavItem,
     PatientAction,
     WorklistItem,
+    clinic_today,
     hookimpl,
     user_can,
-    utcnow,
 )
 
 EVENTS = (
@@ -111,7 +111,7 @@ def patient_actions(patient, context):
         return []
     # Only today's session: the printout speaks of "your session today" and is
     # recorded against today's date.
-    if context.get("on_date") != utcnow().date():
+    if context.get("on_date") != clinic_today():
         return []
     return [
         PatientAction(

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from clinic.api import clinic_today, collect, db, setting
+from clinic.api import clinic_today, collect, db, per_request, setting
 from plugins.insurance.coding import DEFAULT_MAPPING, Proposal, Service, propose
 from plugins.insurance.models import Authorization, Claim, Payer, Policy, ServiceMapping
 
@@ -151,11 +151,18 @@ class Usage:
 
 
 def authorizations(patient_id: int) -> list[Authorization]:
-    return db.session.scalars(
-        select(Authorization)
-        .where(Authorization.patient_id == patient_id)
-        .order_by(Authorization.end_date.desc(), Authorization.id.desc())
-    ).all()
+    """Newest first; kept for the request (the chart's panel and its alerts both ask)."""
+    return per_request(
+        "insurance.authorizations",
+        patient_id,
+        lambda: list(
+            db.session.scalars(
+                select(Authorization)
+                .where(Authorization.patient_id == patient_id)
+                .order_by(Authorization.end_date.desc(), Authorization.id.desc())
+            ).all()
+        ),
+    )
 
 
 def usage(patient, auths: list[Authorization], on: dt.date | None = None) -> list[Usage]:

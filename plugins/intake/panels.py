@@ -4,8 +4,9 @@ and the change from baseline, and the latest pain diagram (therapists)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from flask import render_template
+from flask import get_template_attribute, render_template
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -123,6 +124,32 @@ def pain_panel(patient) -> str:
         patient=patient,
         response=latest,
         ratings=ratings,
-        shapes=painmap.shapes,
-        intensity=painmap.intensity_class,
+        figure=pain_figure(ratings) if latest else "",
     )
+
+
+def pain_figure(ratings: dict) -> Markup:
+    """The two body figures with ``ratings`` drawn on them (``pain_svg``, not interactive).
+
+    Drawing them is most of the chart's template work (dozens of regions, each escaped
+    several times), yet the drawing depends on nothing but the ratings: it is kept per
+    process for the last few hundred distinct sets of ratings.  It holds no name or
+    date, only region codes and numbers.
+    """
+    try:
+        key = tuple(sorted(ratings.items()))
+        hash(key)
+    except TypeError:  # an unexpected stored value: draw it, uncached
+        return _draw_pain_figure(ratings)
+    return _cached_pain_figure(key)
+
+
+@lru_cache(maxsize=256)
+def _cached_pain_figure(key: tuple) -> Markup:
+    return _draw_pain_figure(dict(key))
+
+
+def _draw_pain_figure(ratings: dict) -> Markup:
+    macro = get_template_attribute("intake/_pain_svg.html", "pain_svg")
+    # The macro's output is autoescaped template output, not user text.
+    return Markup(macro(painmap.shapes, ratings, painmap.intensity_class))  # noqa: S704

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import exists, func, or_, select
 
-from clinic.api import db
+from clinic.api import db, per_request
 from plugins.intake.models import (
     IntakeConsentRecord,
     IntakeFinding,
@@ -16,33 +18,38 @@ from plugins.intake.packets import PAIN_DIAGRAM
 
 
 def runs(patient_id: int) -> list[IntakeRun]:
-    return list(
-        db.session.scalars(
-            select(IntakeRun)
-            .where(IntakeRun.patient_id == patient_id)
-            .order_by(IntakeRun.started_at.desc(), IntakeRun.id.desc())
-        )
+    """Newest first; kept for the request (the status panel and the summary line ask)."""
+    return per_request(
+        "intake.runs",
+        patient_id,
+        lambda: list(
+            db.session.scalars(
+                select(IntakeRun)
+                .where(IntakeRun.patient_id == patient_id)
+                .order_by(IntakeRun.started_at.desc(), IntakeRun.id.desc())
+            )
+        ),
     )
 
 
 def responses(patient_id: int, instrument_id: str | None = None) -> list[IntakeResponse]:
-    """Oldest first."""
+    """Oldest first.  All of a patient's responses are read once per request: the chart's
+    status, scores and pain panels and its alerts each want some of them."""
+    everything = per_request("intake.responses", patient_id, lambda: _responses(patient_id))
+    if instrument_id is None:
+        return everything
+    return [r for r in everything if r.instrument_id == instrument_id]
+
+
+def _responses(patient_id: int) -> list[IntakeResponse]:
     stmt = select(IntakeResponse).where(IntakeResponse.patient_id == patient_id)
-    if instrument_id is not None:
-        stmt = stmt.where(IntakeResponse.instrument_id == instrument_id)
     return list(db.session.scalars(stmt.order_by(IntakeResponse.entered_at, IntakeResponse.id)))
 
 
 def latest_response(patient_id: int, instrument_id: str) -> IntakeResponse | None:
-    return db.session.scalars(
-        select(IntakeResponse)
-        .where(
-            IntakeResponse.patient_id == patient_id,
-            IntakeResponse.instrument_id == instrument_id,
-        )
-        .order_by(IntakeResponse.entered_at.desc(), IntakeResponse.id.desc())
-        .limit(1)
-    ).first()
+    """The newest (by entry time, then id) of the patient's responses to the instrument."""
+    found = responses(patient_id, instrument_id)
+    return found[-1] if found else None
 
 
 def current_findings(patient_id: int) -> list[IntakeFinding]:
@@ -107,12 +114,15 @@ def needs_review() -> list[IntakeFinding]:
 
 
 def needs_review_count() -> int:
-    return int(
-        db.session.scalar(
-            select(func.count()).select_from(IntakeFinding).where(*_needs_review_filter())
-        )
-        or 0
-    )
+    """The navigation badge, on every page a clinician opens."""
+    return int(db.session.scalar(_needs_review_count_statement()) or 0)
+
+
+@lru_cache(maxsize=1)
+def _needs_review_count_statement():
+    # The statement has no parameters: it is built once per process, not on every page
+    # (building the windowed subquery cost more than running it on a small clinic).
+    return select(func.count()).select_from(IntakeFinding).where(*_needs_review_filter())
 
 
 def consent_record(response_id: int) -> IntakeConsentRecord | None:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic.api import Patient, collect, db, logger, patient_record_or_404
+from clinic.api import Patient, collect, db, logger, patient_record_or_404, peek, per_request
 from clinic.api import setting as clinic_setting
 from plugins.treatment.domain.builtin import SETTINGS_DEFAULTS
 from plugins.treatment.domain.modalities import ModalitySpec, entry_defaults, registry
@@ -66,7 +66,22 @@ def note_or_404(patient: Patient, note_id: int) -> Note:
 def patient_notes(patient_id: int, *, plan_id: int | None = None) -> list[Note]:
     """Newest first, with each note's entries and error marks loaded in one query per
     relation: callers ask ``entered_in_error`` and total the minutes of every note, which
-    would otherwise cost two queries a note (a chart with 500 sessions ran 1,000)."""
+    would otherwise cost two queries a note (a chart with 500 sessions ran 1,000).
+
+    The chart asks three times (sessions panel, summary line, each plan's alerts), so
+    the answer is kept for the rest of the request (``per_request``: forgotten on any
+    write); one plan's notes are taken from the patient's when those are already known.
+    """
+    if plan_id is not None:
+        everything = peek("treatment.notes", (patient_id, None))
+        if everything is not None:
+            return [n for n in everything if n.plan_id == plan_id]
+    return per_request(
+        "treatment.notes", (patient_id, plan_id), lambda: _load_notes(patient_id, plan_id)
+    )
+
+
+def _load_notes(patient_id: int, plan_id: int | None) -> list[Note]:
     query = (
         select(Note)
         .where(Note.patient_id == patient_id)
