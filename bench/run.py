@@ -2,6 +2,7 @@
 measured in the same run (the machine is shared, so absolute numbers drift).
 
     python -m bench.run [--patients 10000] [--seconds 5] [--json bench/results.json]
+    python -m bench.run --only search [--port-base 5171]   # just the search figures
 
 PostgreSQL is included when ``CLINIC_BENCH_DATABASE_URL`` names a database the
 benchmark may wipe and rebuild.
@@ -36,7 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
     parser.add_argument("--json", default=str(build.BENCH_DIR / "results.json"))
+    parser.add_argument(
+        "--only", choices=["search"], help="measure one figure (no JSON, no README table)"
+    )
+    parser.add_argument(
+        "--port-base", type=int, default=PORTS["ceiling"], help="first of three free ports"
+    )
     args = parser.parse_args(argv)
+    for offset, key in enumerate(("ceiling", "app", "app2")):
+        PORTS[key] = args.port_base + offset
     load.require_wrk()
     os.environ["CLINIC_SECRET_KEY"] = load.SECRET_KEY
     os.environ["CLINIC_INSTANCE_PATH"] = str(build.DATA_DIR / "instance")
@@ -60,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     log("Building the synthetic clinics")
     metas = {name: build.ensure(url, args.patients, log=log) for name, url in engines.items()}
+    if args.only == "search":
+        return search_only(engines, metas, args)
 
     ceiling = load.start_server(load.ceiling_app_path(), PORTS["ceiling"])
     try:
@@ -104,24 +115,7 @@ def measure_engine(name: str, url: str, meta: dict, args, results: dict) -> dict
         out["chart"]["ratio"] = ratio(out["chart"]["rps"], results["ceiling"]["rps"])
 
         log(f"{name}: patient search, 8 users ({meta['patients']:,} patients)")
-        search_reqs = [
-            ("GET", "/patients/?q=" + _quote(q), desks[i % len(desks)][0], "")
-            for i, q in enumerate(SEARCHES)
-        ]
-        warm(server, search_reqs)
-        out["search"] = load.wrk(
-            server.url, search_reqs, connections=8, seconds=args.seconds, tag=f"{name}-search"
-        )
-        out["search"]["per_query_p99_ms"] = {
-            q: load.wrk(
-                server.url,
-                [("GET", "/patients/?q=" + _quote(q), desks[0][0], "")],
-                connections=8,
-                seconds=min(1.0, args.seconds),
-                tag=f"{name}-search1",
-            )["p99_ms"]
-            for q in SEARCHES
-        }
+        out["search"] = search_load(name, server, desks, args)
 
         log(f"{name}: intake submission, 16 concurrent writers")
         out["intake_submit"] = submissions(app, server, staff, desks, args)
@@ -168,6 +162,51 @@ def measure_engine(name: str, url: str, meta: dict, args, results: dict) -> dict
         log(f"{name}: chart on two app servers (2 workers each) sharing one database")
         out["chart_two_servers"] = two_servers(env, chart_reqs, args, results)
     return out
+
+
+def search_load(name: str, server, desks: list, args) -> dict:
+    """8 front-desk users searching at once: all queries mixed, then each alone."""
+    search_reqs = [
+        ("GET", "/patients/?q=" + _quote(q), desks[i % len(desks)][0], "")
+        for i, q in enumerate(SEARCHES)
+    ]
+    warm(server, search_reqs)
+    out = load.wrk(
+        server.url, search_reqs, connections=8, seconds=args.seconds, tag=f"{name}-search"
+    )
+    out["per_query_p99_ms"] = {
+        q: load.wrk(
+            server.url,
+            [("GET", "/patients/?q=" + _quote(q), desks[0][0], "")],
+            connections=8,
+            seconds=min(1.0, args.seconds),
+            tag=f"{name}-search1",
+        )["p99_ms"]
+        for q in SEARCHES
+    }
+    return out
+
+
+def search_only(engines: dict, metas: dict, args) -> int:
+    """``--only search``: the search figures alone, on every engine, as a short table."""
+    lines = [f"{'search, 8 users':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  p99 by query"]
+    for name, url in engines.items():
+        meta = metas[name]
+        desks = inproc.make_cookies(build.make_app(url), meta["staff"]["front-desk"], 16)
+        server = load.start_server("wsgi:app", PORTS["app"], 2, load.app_env(url))
+        try:
+            log(f"{name}: patient search, 8 users ({meta['patients']:,} patients)")
+            r = search_load(name, server, desks, args)
+        finally:
+            server.stop()
+        per = " ".join(f"{q}={ms:.0f}" for q, ms in r["per_query_p99_ms"].items())
+        lines.append(
+            f"{name + ' ' + format(meta['patients'], ','):<28} {r['rps']:>8,.1f} "
+            f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}  {per}  errors={r['errors']}"
+        )
+    print()
+    print("\n".join(lines))
+    return 0
 
 
 class AdvisoryLockSampler:

@@ -95,6 +95,29 @@ def patient_alerts(patient, user):
 
 
 @hookspec
+def patient_alerts_many(patients, user):
+    """The alerts of several patients at once, for pages that list patients.
+
+    The same alerts ``patient_alerts`` gives for each patient, worked out for a whole
+    page (the 25 rows of a search) in a fixed number of queries, however many
+    patients are listed.  Return ``(patient_id, PatientAlert)`` pairs.  The core calls
+    it for every page that shows alerts (the chart asks for a list of one); a plugin
+    that implements only ``patient_alerts`` is still asked once per patient.  Give the
+    front desk the same minimum-necessary wording as ``patient_alerts`` does.
+
+    Example::
+
+        @hookimpl
+        def patient_alerts_many(patients, user):
+            flagged = queries.flagged_patient_ids([p.id for p in patients])
+            return [(p.id, PatientAlert(
+                level="warning", title="Latex allergy", detail="",
+                permission="patients.view", source="allergies",
+            )) for p in patients if p.id in flagged]
+    """
+
+
+@hookspec
 def worklist_items(user, today):
     """Rows for the signed-in staff member's start page: what is waiting for them.
 

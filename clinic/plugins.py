@@ -131,12 +131,37 @@ class PluginRegistry:
         answer is kept on the request object only, so the next request always works
         them out again.
         """
+        return self.alerts_many([patient], user)[patient.id]
+
+    def alerts_many(self, patients, user) -> dict[int, list]:
+        """Patient id -> the alerts this user may see, for a list of patients at once.
+
+        Plugins that implement ``patient_alerts_many`` answer for the whole list in a
+        few queries; one that implements only ``patient_alerts`` is asked patient by
+        patient.  Answers are kept for the rest of the request, as with ``alerts``.
+        """
         memo = _request_memo("alerts")
-        key = (patient.id, getattr(user, "id", None))
-        if key not in memo:
-            alerts = self.visible(self.collect("patient_alerts", patient=patient, user=user), user)
-            memo[key] = sorted(alerts, key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title))
-        return list(memo[key])
+        user_id = getattr(user, "id", None)
+        todo = {p.id: p for p in patients if (p.id, user_id) not in memo}
+        if todo:
+            found: dict[int, list] = {patient_id: [] for patient_id in todo}
+            batch = self.pm.hook.patient_alerts_many
+            for part in batch(patients=list(todo.values()), user=user):
+                for patient_id, alert in part or ():
+                    if patient_id in found:
+                        found[patient_id].append(alert)
+            answered = [impl.plugin for impl in batch.get_hookimpls()]
+            one_by_one = self.pm.subset_hook_caller("patient_alerts", remove_plugins=answered)
+            if one_by_one.get_hookimpls():
+                for patient in todo.values():
+                    for part in one_by_one(patient=patient, user=user):
+                        found[patient.id].extend(part or ())
+            for patient_id, alerts in found.items():
+                memo[(patient_id, user_id)] = sorted(
+                    self.visible(alerts, user),
+                    key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title),
+                )
+        return {p.id: list(memo[(p.id, user_id)]) for p in patients}
 
     def summary_facts(self, patient, user) -> list:
         facts = self.visible(self.collect("patient_summary_facts", patient=patient), user)
