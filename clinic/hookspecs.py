@@ -71,6 +71,9 @@ def patient_alerts(patient, user):
         someone who may know that an alert exists but not its clinical detail (minimum
         necessary); the core still filters every alert by its ``permission``.
 
+    The core's pages ask a plugin that also implements ``patient_alerts_many`` through
+    that batch form instead; other plugins may still call this one (``collect``).
+
     Example::
 
         @hookimpl
