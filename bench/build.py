@@ -33,7 +33,7 @@ NAMED = {"chart20": 20, "sessions5": 5, "sessions500": 500}
 
 
 # Bump when the data this module builds changes shape; a new value forces a rebuild.
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"  # 2: reversed phone digits filled in
 
 
 def fingerprint() -> str:
@@ -145,6 +145,7 @@ def _build(url: str, patients: int, seed: int, log) -> dict:
                 first_name_folded=fold(p.first_name),
                 last_name_folded=fold(p.last_name),
                 phone_digits=digits(p.phone),
+                phone_digits_reversed=digits(p.phone)[::-1],
                 notes="",
                 archived_at=None,
                 version=1,

@@ -3,6 +3,7 @@ measured in the same run (the machine is shared, so absolute numbers drift).
 
     python -m bench.run [--patients 10000] [--seconds 5] [--json bench/results.json]
     python -m bench.run --only chart [--port 8500]   # the chart figures alone
+    python -m bench.run --only search [--port 5171]   # just the search figures
 
 PostgreSQL is included when ``CLINIC_BENCH_DATABASE_URL`` names a database the
 benchmark may wipe and rebuild.
@@ -39,9 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=str(build.BENCH_DIR / "results.json"))
     parser.add_argument(
         "--only",
-        choices=("chart",),
+        choices=("chart", "search"),
         help="measure only these figures (chart: the chart's req/s with 2 and 4 workers "
-        "and two app servers, against the ceiling); the JSON goes to results-<only>.json",
+        "and two app servers, against the ceiling; search: the search figures alone, "
+        "printed as a short table); the JSON goes to results-<only>.json",
     )
     parser.add_argument(
         "--port",
@@ -77,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     log("Building the synthetic clinics")
     metas = {name: build.ensure(url, args.patients, log=log) for name, url in engines.items()}
+    if args.only == "search":
+        return search_only(engines, metas, args)
 
     ceiling = load.start_server(load.ceiling_app_path(), PORTS["ceiling"])
     try:
@@ -140,24 +144,7 @@ def _other_figures(name, app, server, meta, therapists, desks, args, out) -> Non
     named, staff = meta["named"], meta["staff"]
 
     log(f"{name}: patient search, 8 users ({meta['patients']:,} patients)")
-    search_reqs = [
-        ("GET", "/patients/?q=" + _quote(q), desks[i % len(desks)][0], "")
-        for i, q in enumerate(SEARCHES)
-    ]
-    warm(server, search_reqs)
-    out["search"] = load.wrk(
-        server.url, search_reqs, connections=8, seconds=args.seconds, tag=f"{name}-search"
-    )
-    out["search"]["per_query_p99_ms"] = {
-        q: load.wrk(
-            server.url,
-            [("GET", "/patients/?q=" + _quote(q), desks[0][0], "")],
-            connections=8,
-            seconds=min(1.0, args.seconds),
-            tag=f"{name}-search1",
-        )["p99_ms"]
-        for q in SEARCHES
-    }
+    out["search"] = search_load(name, server, desks, args)
 
     log(f"{name}: intake submission, 16 concurrent writers")
     out["intake_submit"] = submissions(app, server, staff, desks, args)
@@ -205,6 +192,51 @@ def _chart_scaling(name, url, env, chart_reqs, args, results, out) -> dict:
         log(f"{name}: chart on two app servers (2 workers each) sharing one database")
         out["chart_two_servers"] = two_servers(env, chart_reqs, args, results)
     return out
+
+
+def search_load(name: str, server, desks: list, args) -> dict:
+    """8 front-desk users searching at once: all queries mixed, then each alone."""
+    search_reqs = [
+        ("GET", "/patients/?q=" + _quote(q), desks[i % len(desks)][0], "")
+        for i, q in enumerate(SEARCHES)
+    ]
+    warm(server, search_reqs)
+    out = load.wrk(
+        server.url, search_reqs, connections=8, seconds=args.seconds, tag=f"{name}-search"
+    )
+    out["per_query_p99_ms"] = {
+        q: load.wrk(
+            server.url,
+            [("GET", "/patients/?q=" + _quote(q), desks[0][0], "")],
+            connections=8,
+            seconds=min(1.0, args.seconds),
+            tag=f"{name}-search1",
+        )["p99_ms"]
+        for q in SEARCHES
+    }
+    return out
+
+
+def search_only(engines: dict, metas: dict, args) -> int:
+    """``--only search``: the search figures alone, on every engine, as a short table."""
+    lines = [f"{'search, 8 users':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  p99 by query"]
+    for name, url in engines.items():
+        meta = metas[name]
+        desks = inproc.make_cookies(build.make_app(url), meta["staff"]["front-desk"], 16)
+        server = load.start_server("wsgi:app", PORTS["app"], 2, load.app_env(url))
+        try:
+            log(f"{name}: patient search, 8 users ({meta['patients']:,} patients)")
+            r = search_load(name, server, desks, args)
+        finally:
+            server.stop()
+        per = " ".join(f"{q}={ms:.0f}" for q, ms in r["per_query_p99_ms"].items())
+        lines.append(
+            f"{name + ' ' + format(meta['patients'], ','):<28} {r['rps']:>8,.1f} "
+            f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}  {per}  errors={r['errors']}"
+        )
+    print()
+    print("\n".join(lines))
+    return 0
 
 
 class AdvisoryLockSampler:

@@ -71,6 +71,9 @@ def patient_alerts(patient, user):
         someone who may know that an alert exists but not its clinical detail (minimum
         necessary); the core still filters every alert by its ``permission``.
 
+    The core's pages ask a plugin that also implements ``patient_alerts_many`` through
+    that batch form instead; other plugins may still call this one (``collect``).
+
     Example::
 
         @hookimpl
@@ -91,6 +94,29 @@ def patient_alerts(patient, user):
                                      detail="", action="Therapist to review before treatment.",
                                      permission="intake.view", source="intake")]
             ...
+    """
+
+
+@hookspec
+def patient_alerts_many(patients, user):
+    """The alerts of several patients at once, for pages that list patients.
+
+    The same alerts ``patient_alerts`` gives for each patient, worked out for a whole
+    page (the 25 rows of a search) in a fixed number of queries, however many
+    patients are listed.  Return ``(patient_id, PatientAlert)`` pairs.  The core calls
+    it for every page that shows alerts (the chart asks for a list of one); a plugin
+    that implements only ``patient_alerts`` is still asked once per patient.  Give the
+    front desk the same minimum-necessary wording as ``patient_alerts`` does.
+
+    Example::
+
+        @hookimpl
+        def patient_alerts_many(patients, user):
+            flagged = queries.flagged_patient_ids([p.id for p in patients])
+            return [(p.id, PatientAlert(
+                level="warning", title="Latex allergy", detail="",
+                permission="patients.view", source="allergies",
+            )) for p in patients if p.id in flagged]
     """
 
 

@@ -132,13 +132,42 @@ class PluginRegistry:
         answer is kept for the current request only and forgotten on any database
         write (:mod:`clinic.memo`), so the next request always works them out again.
         """
-        from clinic.memo import per_request
+        return self.alerts_many([patient], user)[patient.id]
 
-        def work_out() -> list:
-            alerts = self.visible(self.collect("patient_alerts", patient=patient, user=user), user)
-            return sorted(alerts, key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title))
+    def alerts_many(self, patients, user) -> dict[int, list]:
+        """Patient id -> the alerts this user may see, for a list of patients at once.
 
-        return per_request("alerts", (patient.id, getattr(user, "id", None)), work_out)
+        Plugins that implement ``patient_alerts_many`` answer for the whole list in a
+        few queries; one that implements only ``patient_alerts`` is asked patient by
+        patient.  Answers are kept for the rest of the request, as with ``alerts``.
+        """
+        from clinic.memo import peek, per_request
+
+        user_id = getattr(user, "id", None)
+        known = {p.id: peek("alerts", (p.id, user_id)) for p in patients}
+        todo = {p.id: p for p in patients if known[p.id] is None}
+        if todo:
+            found: dict[int, list] = {patient_id: [] for patient_id in todo}
+            batch = self.pm.hook.patient_alerts_many
+            for part in batch(patients=list(todo.values()), user=user):
+                for patient_id, alert in part or ():
+                    if patient_id in found:
+                        found[patient_id].append(alert)
+            answered = [impl.plugin for impl in batch.get_hookimpls()]
+            one_by_one = self.pm.subset_hook_caller("patient_alerts", remove_plugins=answered)
+            if one_by_one.get_hookimpls():
+                for patient in todo.values():
+                    for part in one_by_one(patient=patient, user=user):
+                        found[patient.id].extend(part or ())
+            for patient_id, alerts in found.items():
+                ordered = sorted(
+                    self.visible(alerts, user),
+                    key=lambda a: (ALERT_LEVEL_ORDER.get(a.level, 9), a.title),
+                )
+                known[patient_id] = per_request(
+                    "alerts", (patient_id, user_id), lambda ordered=ordered: ordered
+                )
+        return {p.id: list(known[p.id]) for p in patients}
 
     def patient_actions(self, patient, user, context: dict) -> list:
         """What other plugins offer on a page about ``patient`` (``context`` names it)."""

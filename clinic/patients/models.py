@@ -48,6 +48,9 @@ DEMOGRAPHIC_FIELDS = (
 )
 
 
+_FOLDED = String(80).with_variant(String(80, collation="C"), "postgresql")
+
+
 class Patient(db.Model):
     __tablename__ = "patients"
 
@@ -68,9 +71,12 @@ class Patient(db.Model):
     referring_physician: Mapped[str] = mapped_column(String(160), nullable=False, default="")
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
-    # Folded copies for indexed, case- and accent-insensitive prefix search.
-    first_name_folded: Mapped[str] = mapped_column(String(80), nullable=False, default="")
-    last_name_folded: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    # Folded copies for indexed, case- and accent-insensitive prefix search.  On
+    # PostgreSQL they compare byte by byte (collation "C", as SQLite always does): then
+    # one plain B-tree index serves both the prefix range and the ORDER BY of a
+    # search page, and both engines list patients in the same order.
+    first_name_folded: Mapped[str] = mapped_column(_FOLDED, nullable=False, default="")
+    last_name_folded: Mapped[str] = mapped_column(_FOLDED, nullable=False, default="")
     phone_digits: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     # The digits backwards: "ends with 1234" becomes the indexed prefix "4321".
     phone_digits_reversed: Mapped[str] = mapped_column(String(40), nullable=False, default="")
@@ -86,20 +92,9 @@ class Patient(db.Model):
     # version no longer matches the row: the database-level half of optimistic locking.
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        Index(
-            "ix_patients_last_first",
-            "last_name_folded",
-            "first_name_folded",
-            postgresql_ops={
-                "last_name_folded": "text_pattern_ops",
-                "first_name_folded": "text_pattern_ops",
-            },
-        ),
-        Index(
-            "ix_patients_first_folded",
-            "first_name_folded",
-            postgresql_ops={"first_name_folded": "text_pattern_ops"},
-        ),
+        # A search page reads one of these in order and stops after a page (search.py).
+        Index("ix_patients_last_first", "last_name_folded", "first_name_folded", "id"),
+        Index("ix_patients_first_last", "first_name_folded", "last_name_folded", "id"),
         Index(
             "ix_patients_phone_digits",
             "phone_digits",

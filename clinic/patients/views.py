@@ -41,13 +41,22 @@ def search_page():
     page = request.args.get("page", 1, type=int)
     include_archived = request.args.get("archived") == "1"
     result = search(db.session, query, page, include_archived) if query else None
-    if query:
-        record("patient.search", detail={"results": result.total})
+    alerts = {}
+    if result is not None:
+        # Every plugin's alerts for the whole page at once (not one patient at a time).
+        alerts = current_app.extensions["clinic"].alerts_many(result.patients, current_user)
+        detail = {"results": result.total, **({"more": True} if result.more else {})}
+        record("patient.search", detail=detail)
+        # The page shows these rows as read: without this the commit would expire them
+        # and drawing the page would read each patient again, one query a row.
+        for patient in result.patients:
+            db.session.expunge(patient)
         db.session.commit()
     return render_template(
         "patients/search.html",
         form=form,
         result=result,
+        alerts=alerts,
         query=query,
         include_archived=include_archived,
     )

@@ -100,32 +100,52 @@ def patient_chart_panels(patient):
 
 @hookimpl
 def patient_alerts(patient):
+    return [alert for _id, alert in patient_alerts_many([patient])]
+
+
+@hookimpl
+def patient_alerts_many(patients):
+    """Authorizations and timely filing.  Authorizations and draft claims are read for
+    every patient at once; only a patient who has an authorization costs the queries
+    that count its visits."""
     from plugins.insurance import services
 
+    ids = [p.id for p in patients]
+    auths = services.authorizations_many(ids)
+    drafts = services.draft_claims_many(ids)
     found = []
-    usages = services.usage(patient, services.authorizations(patient.id))
-    for level, title, detail in services.auth_alerts(usages):
-        found.append(
-            PatientAlert(
-                level=level,
-                title=title,
-                detail=detail,
-                permission="insurance.authorizations.status",
-                source="insurance",
+    for patient in patients:
+        if not (auths[patient.id] or drafts[patient.id]):
+            continue  # most patients: nothing to work out
+        usages = services.usage(patient, auths[patient.id]) if auths[patient.id] else []
+        for level, title, detail in services.auth_alerts(usages):
+            found.append(
+                (
+                    patient.id,
+                    PatientAlert(
+                        level=level,
+                        title=title,
+                        detail=detail,
+                        permission="insurance.authorizations.status",
+                        source="insurance",
+                    ),
+                )
             )
-        )
-    for level, title, detail in services.filing_alerts(patient.id):
-        found.append(
-            PatientAlert(
-                level=level,
-                title=title,
-                detail=detail,
-                permission="insurance.billing",
-                source="insurance",
-                link_endpoint="insurance.coding",
-                link_values={"patient_id": patient.id},
+        for level, title, detail in services.filing_alerts(patient.id, drafts=drafts[patient.id]):
+            found.append(
+                (
+                    patient.id,
+                    PatientAlert(
+                        level=level,
+                        title=title,
+                        detail=detail,
+                        permission="insurance.billing",
+                        source="insurance",
+                        link_endpoint="insurance.coding",
+                        link_values={"patient_id": patient.id},
+                    ),
+                )
             )
-        )
     return found
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from clinic.api import clinic_today, collect, db, per_request, setting
 from plugins.insurance.coding import DEFAULT_MAPPING, Proposal, Service, propose
@@ -165,6 +166,36 @@ def authorizations(patient_id: int) -> list[Authorization]:
     )
 
 
+def authorizations_many(patient_ids) -> dict[int, list[Authorization]]:
+    """``authorizations`` for many patients in one query (their payers in one more)."""
+    found: dict[int, list[Authorization]] = {patient_id: [] for patient_id in patient_ids}
+    if found:
+        rows = db.session.scalars(
+            select(Authorization)
+            .where(Authorization.patient_id.in_(found))
+            .options(selectinload(Authorization.payer))
+            .order_by(Authorization.end_date.desc(), Authorization.id.desc())
+        )
+        for auth in rows:
+            found[auth.patient_id].append(auth)
+    return found
+
+
+def draft_claims_many(patient_ids) -> dict[int, list[Claim]]:
+    """Each patient's draft claims (the ones a filing deadline applies to), one query."""
+    found: dict[int, list[Claim]] = {patient_id: [] for patient_id in patient_ids}
+    if found:
+        rows = db.session.scalars(
+            select(Claim)
+            .where(Claim.patient_id.in_(found), Claim.status == "draft")
+            .options(selectinload(Claim.payer))
+            .order_by(Claim.service_date, Claim.id)
+        )
+        for claim in rows:
+            found[claim.patient_id].append(claim)
+    return found
+
+
 def usage(patient, auths: list[Authorization], on: dt.date | None = None) -> list[Usage]:
     """How much of each authorization signed sessions have used.
 
@@ -233,12 +264,17 @@ def auth_alerts(usages: list[Usage]) -> list[tuple[str, str, str]]:
     return alerts
 
 
-def filing_alerts(patient_id: int, on: dt.date | None = None) -> list[tuple[str, str, str]]:
-    """Draft claims close to (or past) their payer's timely-filing limit."""
+def filing_alerts(
+    patient_id: int, on: dt.date | None = None, drafts: list[Claim] | None = None
+) -> list[tuple[str, str, str]]:
+    """Draft claims close to (or past) their payer's timely-filing limit (``drafts``:
+    the patient's claims when already read, e.g. by ``draft_claims_many``)."""
     on = on or clinic_today()
     warn_days = int(setting("insurance.timely_filing_warning_days"))
     alerts = []
-    for claim in claims(patient_id).values():
+    if drafts is None:
+        drafts = list(claims(patient_id).values())
+    for claim in drafts:
         deadline = claim.filing_deadline()
         if claim.status != "draft" or deadline is None:
             continue

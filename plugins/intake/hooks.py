@@ -188,12 +188,17 @@ def _desk_alerts(patient, findings) -> list[PatientAlert]:
 
 @hookimpl
 def patient_alerts(patient, user):
+    return [alert for _id, alert in patient_alerts_many([patient], user)]
+
+
+@hookimpl
+def patient_alerts_many(patients, user):
     from plugins.intake import queries
 
-    findings = queries.current_findings(patient.id)
-    if not user_can(user, "intake.history.view"):
-        return _desk_alerts(patient, findings)
-    return _clinical_alerts(patient, findings)
+    findings = queries.current_findings_many(p.id for p in patients)
+    # Someone who may not read the health history learns only that an alert exists.
+    alerts = _clinical_alerts if user_can(user, "intake.history.view") else _desk_alerts
+    return [(p.id, alert) for p in patients for alert in alerts(p, findings[p.id])]
 
 
 LEVEL_ORDER = {"emergency": 0, "danger": 1, "warning": 2, "info": 3}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from clinic.api import db, per_request
 from plugins.intake.models import (
@@ -58,6 +59,35 @@ def current_findings(patient_id: int) -> list[IntakeFinding]:
     if latest is None:
         return []
     return list(latest.findings)
+
+
+def current_findings_many(patient_ids) -> dict[int, list[IntakeFinding]]:
+    """``current_findings`` for many patients in three queries (a page of search
+    results), with each finding's reviews and their authors loaded."""
+    ids = set(patient_ids)
+    if not ids:
+        return {}
+    latest: dict[int, int] = {}
+    histories = db.session.execute(
+        select(IntakeResponse.patient_id, IntakeResponse.id)
+        .where(IntakeResponse.patient_id.in_(ids), IntakeResponse.instrument_id == "history")
+        .order_by(IntakeResponse.entered_at.desc(), IntakeResponse.id.desc())
+    )
+    for patient_id, response_id in histories:
+        latest.setdefault(patient_id, response_id)  # newest first: the first one wins
+    found: dict[int, list[IntakeFinding]] = {patient_id: [] for patient_id in ids}
+    if latest:
+        rows = db.session.scalars(
+            select(IntakeFinding)
+            .where(IntakeFinding.response_id.in_(latest.values()))
+            .options(
+                selectinload(IntakeFinding.reviews).joinedload(IntakeFindingReview.recorded_by)
+            )
+            .order_by(IntakeFinding.id)
+        )
+        for finding in rows:
+            found[finding.patient_id].append(finding)
+    return found
 
 
 def latest_pain_diagram(patient_id: int) -> IntakeResponse | None:

@@ -193,7 +193,13 @@ def demo_patient_history(patient, rng):
 
 @hookimpl
 def patient_alerts(patient):
-    """Re-evaluation due and plan of care ending, for each active plan."""
+    return [alert for _id, alert in patient_alerts_many([patient])]
+
+
+@hookimpl
+def patient_alerts_many(patients):
+    """Re-evaluation due and plan of care ending, for each active plan: two queries
+    for any number of patients."""
     from sqlalchemy import select
 
     from clinic.api import db
@@ -203,45 +209,59 @@ def patient_alerts(patient):
 
     alerts = []
     today = clinic_today()
+    ids = {p.id for p in patients}
     plans = db.session.scalars(
-        select(Plan).where(Plan.patient_id == patient.id, Plan.status == "active")
+        select(Plan)
+        .where(Plan.patient_id.in_(ids), Plan.status == "active")
+        .order_by(Plan.patient_id, Plan.id)
     ).all()
+    if not plans:
+        return []
+    visits = services.counted_visits_by_plan([plan.id for plan in plans])
+    every_visits = int(services.setting("reeval_every_visits"))
+    warn_days = int(services.setting("plan_end_warning_days"))
     for plan in plans:
-        done = len(services.counted_notes(services.patient_notes(patient.id, plan_id=plan.id)))
-        link = {"patient_id": patient.id, "plan_id": plan.id}
+        done = visits.get((plan.patient_id, plan.id), 0)
+        link = {"patient_id": plan.patient_id, "plan_id": plan.id}
         due = reeval_due(
             today=today,
             reeval_date=plan.reeval_date,
             visits_done=done,
-            every_visits=int(services.setting("reeval_every_visits")),
+            every_visits=every_visits,
         )
         if due:
             alerts.append(
-                PatientAlert(
-                    level="warning",
-                    title=f"Re-evaluation due (plan #{plan.id})",
-                    detail=due,
-                    permission="treatment.plans.view",
-                    source="treatment",
-                    link_endpoint="treatment.progress",
-                    link_values=link,
+                (
+                    plan.patient_id,
+                    PatientAlert(
+                        level="warning",
+                        title=f"Re-evaluation due (plan #{plan.id})",
+                        detail=due,
+                        permission="treatment.plans.view",
+                        source="treatment",
+                        link_endpoint="treatment.progress",
+                        link_values=link,
+                    ),
                 )
             )
         if plan_end_near(
             today=today,
             start=plan.start_date,
             weeks=plan.weeks,
-            warn_days=int(services.setting("plan_end_warning_days")),
+            warn_days=warn_days,
         ):
             alerts.append(
-                PatientAlert(
-                    level="info",
-                    title=f"Plan of care #{plan.id} ends {plan.end_date.isoformat()}",
-                    detail="Re-evaluate, then extend or complete the plan.",
-                    permission="treatment.plans.view",
-                    source="treatment",
-                    link_endpoint="treatment.plan_view",
-                    link_values=link,
+                (
+                    plan.patient_id,
+                    PatientAlert(
+                        level="info",
+                        title=f"Plan of care #{plan.id} ends {plan.end_date.isoformat()}",
+                        detail="Re-evaluate, then extend or complete the plan.",
+                        permission="treatment.plans.view",
+                        source="treatment",
+                        link_endpoint="treatment.plan_view",
+                        link_values=link,
+                    ),
                 )
             )
     return alerts

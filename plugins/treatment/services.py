@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,7 +14,7 @@ from clinic.api import setting as clinic_setting
 from plugins.treatment.domain.builtin import SETTINGS_DEFAULTS
 from plugins.treatment.domain.modalities import ModalitySpec, entry_defaults, registry
 from plugins.treatment.domain.temperature import unit_or_error
-from plugins.treatment.models import Note, Plan
+from plugins.treatment.models import ErrorMark, Note, Plan
 
 NAME = "treatment"
 
@@ -95,6 +95,24 @@ def _load_notes(patient_id: int, plan_id: int | None) -> list[Note]:
 def counted_notes(notes: list[Note]) -> list[Note]:
     """Signed sessions that were not entered in error: the ones that happened."""
     return [n for n in notes if n.signed and not n.entered_in_error]
+
+
+def counted_visits_by_plan(plan_ids) -> dict[tuple[int, int], int]:
+    """(patient id, plan id) -> signed sessions not entered in error, in one query:
+    what ``counted_notes(patient_notes(...))`` counts, for many plans at once."""
+    ids = set(plan_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Note.patient_id, Note.plan_id, func.count(Note.id))
+        .where(
+            Note.plan_id.in_(ids),
+            Note.signed_at.is_not(None),
+            ~exists().where(ErrorMark.note_id == Note.id),
+        )
+        .group_by(Note.patient_id, Note.plan_id)
+    )
+    return {(patient_id, plan_id): n for patient_id, plan_id, n in rows}
 
 
 def flushed() -> bool:

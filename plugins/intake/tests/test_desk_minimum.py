@@ -67,3 +67,29 @@ def test_desk_is_told_to_fetch_a_clinician_for_an_unreviewed_emergency(signed_in
     chart = desk.get(f"/patients/{patient.id}").text
     assert "Emergency alert" in chart and "fetch a clinician now" in chart
     assert "bowel" not in chart.lower() and "cauda" not in chart.lower()
+
+
+def test_search_rows_carry_their_own_patients_alerts(signed_in):
+    """Alerts for a page of results are read at once; each lands on its own row."""
+    therapist, _user = signed_in("therapist")
+    flagged = make_patient(first_name="Bea", last_name="Rowson")
+    make_patient(first_name="Ada", last_name="Rowson")
+    make_patient(first_name="Cy", last_name="Rowson")
+    history = {
+        **CANCER_AND_THINNER["history"],
+        "history.cancer_treatment": "false",
+        "history.bone_cancer": "false",
+    }
+    complete_packet(therapist, flagged, answers_by_step={"history": history})
+    desk, _desk = signed_in("front-desk")
+    html = desk.get("/patients/?q=rowson").text
+    rows = {
+        name: row
+        for row in html.split("<tr>")[2:]
+        for name in ("Ada", "Bea", "Cy")
+        if f"Rowson, {name}" in row
+    }
+    assert set(rows) == {"Ada", "Bea", "Cy"}
+    assert "Clinical alert" in rows["Bea"]
+    assert "alert" not in rows["Ada"].lower() and "alert" not in rows["Cy"].lower()
+    no_clinical_detail(html)
