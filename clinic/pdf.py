@@ -29,6 +29,7 @@ configuration, so a render spends its time on the document, not on the frame.
 from __future__ import annotations
 
 import base64
+import gc
 import mimetypes
 import os
 import re
@@ -293,6 +294,10 @@ def _serve(conn) -> None:
                 os._exit(0)
 
     threading.Thread(target=watchdog, daemon=True).start()
+    # Everything inherited from the parent (the whole web app) lives as long as this
+    # worker: keep the garbage collector from walking it again at every full
+    # collection (and from touching, hence copying, the parent's shared pages).
+    gc.freeze()
     baseline = _address_space()
     while True:
         try:
