@@ -209,6 +209,7 @@ class _Worker:
             code = 1
             try:
                 parent_conn.close()
+                _drop_inherited(keep=child_conn.fileno())
                 _serve(child_conn)
                 code = 0
             finally:
@@ -273,6 +274,34 @@ class _Worker:
         if status != "ok":
             raise PdfError(f"the PDF could not be rendered: {payload}")
         return payload
+
+
+def _drop_inherited(keep: int) -> None:
+    """Let go of the parent's pipes and sockets (its listening socket, clients'
+    connections, database connections, a subprocess's stdin...).
+
+    A worker lives long: holding copies of them would keep connections open after the
+    parent closed them and keep a child process from ever seeing end-of-file.  Each is
+    pointed at /dev/null rather than closed, so no stale Python object inherited from
+    the parent can ever close an unrelated file that reuses the number.  Regular files
+    (fonts, for instance) are left alone.
+    """
+    import stat
+
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            if fd <= 2 or fd in (keep, null):
+                continue
+            try:
+                mode = os.fstat(fd).st_mode
+            except OSError:
+                continue
+            if stat.S_ISSOCK(mode) or stat.S_ISFIFO(mode):
+                os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 def _serve(conn) -> None:

@@ -268,3 +268,23 @@ def test_render_many_reports_each_document_in_order(roots, fresh_workers):
     assert all(isinstance(results[i], bytes) for i in (0, 2, 3))
     # One warm worker stays for the next print; the one that overran is gone.
     assert len(idle_worker_pids()) == 1
+
+
+def test_the_worker_does_not_hold_its_parents_pipes_and_sockets(roots, fresh_workers):
+    """A long-lived worker must not keep the parent's connections open: e.g. a helper
+    process whose stdin the parent closes must still see end-of-file."""
+    import os
+    import select
+
+    read, write = os.pipe()
+    try:
+        render_with_timeout(SMALL, roots, timeout=60)  # the worker starts holding both ends
+        assert idle_worker_pids()
+        os.close(write)
+        write = None
+        readable, _, _ = select.select([read], [], [], 10)
+        assert readable and os.read(read, 1) == b""  # end-of-file: nobody else writes
+    finally:
+        os.close(read)
+        if write is not None:
+            os.close(write)
