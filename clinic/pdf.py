@@ -180,9 +180,9 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * resource.getpagesize()
 
 
-# A render worker is replaced after this many documents, or once it has grown by more
-# than half of the per-document memory allowance (fragmented heaps only grow), so a
-# long-lived worker never drifts far from its warm size.
+# A render worker is replaced after this many documents, or once its address space has
+# grown by this much since it started (fragmented heaps only grow), so a long-lived
+# worker never drifts far from its warm size.
 WORKER_MAX_RENDERS = 200
 WORKER_MAX_GROWTH_MB = 256
 # How often a worker checks that the process that started it is still alive.
@@ -424,7 +424,14 @@ def render_with_timeout(
     options = checked_options(options)
     worker = _take_worker()
     try:
-        worker.send(html, roots, options, memory_mb)
+        try:
+            worker.send(html, roots, options, memory_mb)
+        except OSError:
+            # An idle worker that died since it was last checked (killed from outside):
+            # nothing was rendered yet, so the document goes to a fresh one.
+            worker.stop()
+            worker = _Worker()
+            worker.send(html, roots, options, memory_mb)
         if not worker.conn.poll(timeout):
             worker.stop()
             raise PdfTimeout(f"the PDF took longer than {timeout:g} s to render")

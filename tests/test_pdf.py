@@ -288,3 +288,16 @@ def test_the_worker_does_not_hold_its_parents_pipes_and_sockets(roots, fresh_wor
         os.close(read)
         if write is not None:
             os.close(write)
+
+
+def test_a_worker_killed_from_outside_is_replaced(roots, fresh_workers):
+    import os
+    import signal
+
+    render_with_timeout(SMALL, roots, timeout=60)
+    [old] = idle_worker_pids()
+    os.kill(old, signal.SIGKILL)  # e.g. by the kernel's out-of-memory killer
+    assert gone(old)
+    pdf = render_with_timeout(SMALL, roots, timeout=60)
+    assert "Small document" in pdf_text(pdf)
+    assert idle_worker_pids() != [old]
