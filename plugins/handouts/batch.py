@@ -244,6 +244,7 @@ def _run(app, job: Batch) -> None:
         workers=int(setting("handouts.batch_workers")),
         pdf_options=None,
         on_each=progress,
+        memory_mb=app.config.get("CLINIC_PDF_MEMORY_MB"),
     )
     write_progress()
     good = [r for r in results if isinstance(r, bytes)]
