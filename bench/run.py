@@ -4,6 +4,7 @@ measured in the same run (the machine is shared, so absolute numbers drift).
     python -m bench.run [--patients 10000] [--seconds 5] [--json bench/results.json]
     python -m bench.run --only chart [--port 8500]   # the chart figures alone
     python -m bench.run --only search [--port 5171]   # just the search figures
+    python -m bench.run --only pdf [--patients 1000] [--port 5171]   # the PDF figures only
 
 PostgreSQL is included when ``CLINIC_BENCH_DATABASE_URL`` names a database the
 benchmark may wipe and rebuild.
@@ -40,10 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=str(build.BENCH_DIR / "results.json"))
     parser.add_argument(
         "--only",
-        choices=("chart", "search"),
+        choices=("chart", "search", "pdf"),
         help="measure only these figures (chart: the chart's req/s with 2 and 4 workers "
         "and two app servers, against the ceiling; search: the search figures alone, "
-        "printed as a short table); the JSON goes to results-<only>.json",
+        "printed as a short table; pdf: app vs bare WeasyPrint and bench/handouts.py, "
+        "no wrk); the chart JSON goes to results-chart.json",
     )
     parser.add_argument(
         "--port",
@@ -56,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         PORTS[name] = args.port + offset
     if args.only and args.json == parser.get_default("json"):
         args.json = str(build.BENCH_DIR / f"results-{args.only}.json")
+    if args.only == "pdf":
+        return only_pdf(args)
     load.require_wrk()
     os.environ["CLINIC_SECRET_KEY"] = load.SECRET_KEY
     os.environ["CLINIC_INSTANCE_PATH"] = str(build.DATA_DIR / "instance")
@@ -112,6 +116,46 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def only_pdf(args) -> int:
+    """The PDF part of the bench on its own: quicker to repeat on a busy machine."""
+    os.environ["CLINIC_SECRET_KEY"] = load.SECRET_KEY
+    os.environ["CLINIC_INSTANCE_PATH"] = str(build.DATA_DIR / "instance")
+    build.DATA_DIR.mkdir(exist_ok=True)
+    engines = {"sqlite": f"sqlite:///{build.DATA_DIR / f'clinic-{args.patients}.sqlite3'}"}
+    pg = os.environ.get("CLINIC_BENCH_DATABASE_URL", "").strip()
+    if pg:
+        engines["postgresql"] = pg
+    lines = [f"{'PDF (median)':<30} {'engine':<10} {'app ms':>8} {'bare ms':>8} {'ratio':>8}"]
+    for name, url in engines.items():
+        meta = build.ensure(url, args.patients, log=log)
+        app = build.make_app(url)
+        cookie = inproc.make_cookies(app, meta["staff"]["therapist"], 1)[0][0]
+        chart20 = meta["named"]["chart20"]
+        server = load.start_server("wsgi:app", PORTS["app"], 2, load.app_env(url))
+        try:
+            figures = inproc.pdf_overhead(app, cookie, pdf_paths(chart20), server.url)
+        finally:
+            server.stop()
+        for label, r in figures.items():
+            lines.append(
+                f"  {label:<28} {name:<10} {r['app_ms']:>8.0f} {r['bare_ms']:>8.0f} "
+                f"{r['ratio']:>8.2f}  target <= 1.25 {_mark(r['ratio'] <= TARGETS['pdf_ratio'])}"
+            )
+    extra = extra_modules(only=("handouts",))
+    print("\n".join(lines))
+    for key, value in extra.get("handouts", {}).items():
+        print(f"  handouts {key:<36} {value}")
+    return 0
+
+
+def pdf_paths(chart20: dict) -> dict[str, str]:
+    return {
+        "progress report": f"/treatment/patients/{chart20['patient']}"
+        f"/plans/{chart20['plan']}/progress.pdf",
+        "face sheet": f"/patients/{chart20['patient']}/face-sheet.pdf",
+    }
+
+
 def measure_engine(name: str, url: str, meta: dict, args, results: dict) -> dict:
     app = build.make_app(url)
     named, staff = meta["named"], meta["staff"]
@@ -153,16 +197,7 @@ def _other_figures(name, app, server, meta, therapists, desks, args, out) -> Non
 
     log(f"{name}: PDFs through the app vs bare WeasyPrint")
     chart20 = named["chart20"]
-    out["pdf"] = inproc.pdf_overhead(
-        app,
-        therapists[0][0],
-        {
-            "progress report": f"/treatment/patients/{chart20['patient']}"
-            f"/plans/{chart20['plan']}/progress.pdf",
-            "face sheet": f"/patients/{chart20['patient']}/face-sheet.pdf",
-        },
-        server.url,
-    )
+    out["pdf"] = inproc.pdf_overhead(app, therapists[0][0], pdf_paths(chart20), server.url)
 
 
 def _chart_scaling(name, url, env, chart_reqs, args, results, out) -> dict:
@@ -395,10 +430,10 @@ def statement_counts(url: str, meta: dict) -> list[dict]:
     )
 
 
-def extra_modules() -> dict:
+def extra_modules(only: tuple[str, ...] = ("handouts", "insurance")) -> dict:
     """Benchmarks other parts of the product ship as ``bench/<name>.py`` with measure()."""
     found = {}
-    for name in ("handouts", "insurance"):
+    for name in only:
         try:
             module = importlib.import_module(f"bench.{name}")
         except ModuleNotFoundError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 
 from flask import current_app
 from sqlalchemy import select
@@ -49,6 +50,9 @@ def seen_today(on_date) -> list[tuple[Patient, bool]]:
     patients = db.session.scalars(select(Patient).where(Patient.id.in_(ids))).all()
     return sorted(((p, p.id in printed) for p in patients), key=lambda r: r[0].display_name)
 
+
+# How often the running batch writes its progress (prints done, audit events).
+PROGRESS_SECONDS = 1.0
 
 # A job still "running" after this long lost its process (e.g. a server restart).
 STALE_AFTER = dt.timedelta(minutes=15)
@@ -119,6 +123,10 @@ def run(app, batch_id: int) -> None:
     with app.app_context():
         # Connections inherited from the web worker belong to it: open our own.
         db.engine.dispose(close=False)
+        # This process's own session: what it loads (the library's versions, the
+        # patients, the job) does not change under it, so a commit need not expire it
+        # and reload everything for the next patient.
+        db.session().expire_on_commit = False
         job = db.session.get(Batch, batch_id)
         try:
             _run(app, job)
@@ -173,7 +181,29 @@ def _run(app, job: Batch) -> None:
             db.session.commit()
             yield html
 
+    waiting: list[tuple[int, bytes | Exception]] = []
+    last_written = [time.monotonic()]
+
     def progress(index, result):
+        # Written in groups, at most every PROGRESS_SECONDS (and at the end): each
+        # commit is short, so staff requests never wait for the batch, and the progress
+        # bar still moves about once a second.
+        waiting.append((index, result))
+        if index + 1 == len(job.patient_ids) or (
+            time.monotonic() - last_written[0] >= PROGRESS_SECONDS
+        ):
+            write_progress()
+
+    def write_progress():
+        for index, result in waiting:
+            write_one(index, result)
+        if waiting:
+            job.done = waiting[-1][0] + 1
+            db.session.commit()
+        waiting.clear()
+        last_written[0] = time.monotonic()
+
+    def write_one(index, result):
         inputs, _html, key = work[index]
         if isinstance(result, bytes):
             # The batch file is for paper, so it is rendered untagged (much faster to
@@ -207,8 +237,6 @@ def _run(app, job: Batch) -> None:
             )
         else:
             job.message = (job.message + f"\n{inputs.patient.display_name}: {result}").strip()
-        job.done = index + 1
-        db.session.commit()
 
     results = render_many(
         documents(),
@@ -217,7 +245,9 @@ def _run(app, job: Batch) -> None:
         workers=int(setting("handouts.batch_workers")),
         pdf_options=None,
         on_each=progress,
+        memory_mb=app.config.get("CLINIC_PDF_MEMORY_MB"),
     )
+    write_progress()
     good = [r for r in results if isinstance(r, bytes)]
     job.pdf = join_pdfs(good) if good else None
     job.status = "done" if good else "failed"
