@@ -9,7 +9,8 @@ refuses the submission, the database is exactly as it was (:func:`db_state` says
 "exactly" means: every data row, and no audit row other than refusals and reads).
 
 CI runs a small, derandomized number of examples per route; ``HYPOTHESIS_PROFILE=deep``
-runs many more, randomly, for a local hunt.
+runs many more, randomly, for a local hunt.  ``FUZZ_ONLY=<endpoint>`` fuzzes one route
+and ``FUZZ_TRACE=1`` prints each crash's traceback.
 """
 
 from __future__ import annotations
