@@ -15,7 +15,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectChoice
+from wtforms import SelectChoice, StringField
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -62,6 +62,12 @@ class ClinicForm(FlaskForm):
         if restored is not None:
             kwargs["formdata"] = restored
         super().__init__(*args, **kwargs)
+        # A browser always sends a text input, empty or not; a hand-made POST may leave
+        # one out, and WTForms then keeps None, which a NOT NULL column refuses with a
+        # 500 (issue 12, fuzzing).  Read a missing text field as the browser's "".
+        for field in self:
+            if isinstance(field, StringField) and field.raw_data == [] and field.data is None:
+                field.data = ""
         self.restored_from_draft = restored is not None
         if restored is not None:
             flash(

@@ -134,7 +134,8 @@ class PolicyForm(ClinicForm):
     coinsurance_percent = DecimalField(
         "Coinsurance (%)",
         places=2,
-        validators=[Optional(), NumberRange(min=0, max=100, message="Between 0 and 100 %.")],
+        # NumberRange %-formats its message: a bare "%" raised ValueError (a 500).
+        validators=[Optional(), NumberRange(min=0, max=100, message="Between 0 and 100 %%.")],
     )
     deductible = DecimalField(
         "Deductible ($)", places=2, validators=[Optional(), not_negative("A deductible")]
