@@ -25,7 +25,9 @@ from sqlalchemy import inspect, text
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from clinic.clock import clinic_today, utcnow
 from clinic.extensions import db
+from clinic.localtime import to_local
 from clinic.routecheck import IGNORED_METHODS, collect_rules, plugin_policy_modules
 from clinic.testing import ROLES, TEST_PASSWORD, fast_login, make_patient, make_user
 from tests import route_policy_core
@@ -314,11 +316,14 @@ def sensible(f: Field) -> str:
     name = f.name.lower()
     if kind == "date" or name.endswith("date") or "date_" in name or name == "dob":
         later = re.search(r"reeval|end|until|follow|expire", name)
-        return f.value or (dt.date.today() + dt.timedelta(days=28 if later else 0)).isoformat()
+        # The clinic's day, not the server's: in a US evening UTC is already tomorrow,
+        # and a date in the clinic's future is (rightly) refused.
+        today = clinic_today()
+        return f.value or (today + dt.timedelta(days=28 if later else 0)).isoformat()
     if kind == "time":
         return f.value or ("10:50" if "end" in name else "10:00")
     if kind == "datetime-local":
-        return f.value or dt.datetime.now().strftime("%Y-%m-%dT%H:%M")
+        return f.value or to_local(utcnow()).strftime("%Y-%m-%dT%H:%M")
     if kind == "number" or kind == "range":
         if f.value:
             return f.value
