@@ -28,6 +28,7 @@ configuration, so a render spends its time on the document, not on the frame.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import gc
 import mimetypes
@@ -231,7 +232,24 @@ class _Worker:
         if done:
             self.pid = None
             self.conn.close()
+        elif self._dying():
+            self.stop()  # kill (already done) and reap once its last thread has gone
         return self.pid is not None
+
+    def _dying(self) -> bool:
+        """Killed but not yet reapable: a killed worker's main thread turns zombie while
+        its watchdog thread is still being torn down, and until then ``waitpid`` says
+        it is running.  An idle worker never writes, so a readable pipe means it closed."""
+        try:
+            if self.conn.poll(0):
+                return True
+        except OSError:
+            return True
+        try:
+            with open(f"/proc/{self.pid}/status") as status:
+                return "\nState:\tZ" in status.read()
+        except OSError:
+            return False
 
     def stop(self) -> None:
         """Kill and reap the worker (it may be mid-render: that is what a timeout needs)."""
@@ -378,6 +396,19 @@ def _forget_workers() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_workers)
+
+
+@atexit.register
+def _release_at_exit() -> None:
+    """Stop our render workers and drop the font configuration before Python shuts down.
+
+    Left to the interpreter's final teardown, WeasyPrint's font configuration (Pango,
+    fontconfig) can be destroyed after what it depends on, and the process crashes on
+    its way out (seen as a segmentation fault when a bench or CLI run ends).
+    """
+    stop_workers()
+    _SHARED.clear()
+    gc.collect()
 
 
 def _take_worker() -> _Worker:

@@ -300,3 +300,24 @@ def test_a_worker_killed_from_outside_is_replaced(roots, fresh_workers):
     pdf = render_with_timeout(SMALL, roots, timeout=60)
     assert "Small document" in pdf_text(pdf)
     assert idle_worker_pids() != [old]
+
+
+def test_a_process_that_rendered_pdfs_exits_cleanly(tmp_path):
+    """A CLI run or bench that rendered a PDF ends with exit code 0, not a crash in
+    WeasyPrint's font teardown during interpreter shutdown."""
+    import subprocess
+    import sys
+
+    script = (
+        "from pathlib import Path\n"
+        "from clinic.pdf import render_with_timeout\n"
+        "pdf = render_with_timeout('<p>Exit test</p>', {'core': Path('clinic/static')}, 60)\n"
+        "assert pdf.startswith(b'%PDF')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
