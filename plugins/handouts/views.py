@@ -230,6 +230,9 @@ def prepare(patient_id: int):
             if not inputs.versions and not sections and not inputs.instructions:
                 raise services.HandoutInputError("Choose at least one handout to print.")
             html = services.build_html(inputs)
+            # Rendering ends the transaction (expiring every loaded object): take what the
+            # record and the audit row need now instead of reloading it row by row after.
+            chosen = [(v.id, v.handout_id, v.number, v.handout.slug) for v in inputs.versions]
             key, _pdf, hit = services.render_cached(html)
         except services.HandoutInputError as exc:
             form.handouts.errors.append(str(exc))
@@ -252,7 +255,7 @@ def prepare(patient_id: int):
                 printed_by_id=current_user.id,
                 service_date=inputs.on_date,
                 language=inputs.language,
-                version_ids=[v.id for v in inputs.versions],
+                version_ids=[version_id for version_id, _h, _n, _s in chosen],
                 options=inputs.options,
                 instructions=inputs.instructions,
                 next_visit=inputs.next_visit,
@@ -266,8 +269,8 @@ def prepare(patient_id: int):
                 object_type="handout_print",
                 object_id=given.id,
                 detail={
-                    "handouts": [v.handout.slug for v in inputs.versions],
-                    "versions": [[v.handout_id, v.number] for v in inputs.versions],
+                    "handouts": [slug for _v, _h, _n, slug in chosen],
+                    "versions": [[handout_id, number] for _v, handout_id, number, _s in chosen],
                     "language": inputs.language,
                     "options": inputs.options,
                     "cached": hit,
