@@ -192,9 +192,9 @@ def _template_helpers(app: Flask, registry: PluginRegistry) -> None:
     # The top bar asks on every page: read the one setting each needs (from the
     # request's single read of the settings), not every letterhead detail.
     def clinic_name() -> str:
-        from clinic.settings import get_setting
+        from clinic.settings import clinic_detail
 
-        return get_setting("clinic.name", app.config.get("CLINIC_NAME", "")) or "Clinic"
+        return clinic_detail("clinic.name") or "Clinic"
 
     def clinic_logo_url() -> str:
         from clinic.settings import LOGO_KEY, has_setting
@@ -277,7 +277,8 @@ def _error_pages(app: Flask) -> None:
             ),
         ), 503
 
-    def unavailable_page():
+    def unavailable_page(error):
+        app.logger.warning("database unavailable: %s", getattr(error, "orig", error))
         try:
             db.session.rollback()
         except SQLAlchemyError:
@@ -297,8 +298,7 @@ def _error_pages(app: Flask) -> None:
         # was stored.  Say so and ask to retry, instead of a 500 that suggests a bug.
         # SQLAlchemy has already marked the pool's connections stale on a disconnect,
         # and pool_pre_ping checks each one before the next request uses it.
-        app.logger.warning("database unavailable: %s", error.orig)
-        return unavailable_page()
+        return unavailable_page(error)
 
     @app.errorhandler(500)
     def server_error(error):
@@ -307,8 +307,7 @@ def _error_pages(app: Flask) -> None:
         # either, so say what is really wrong.
         original = getattr(error, "original_exception", None)
         if isinstance(original, OperationalError | InterfaceError):
-            app.logger.warning("database unavailable: %s", original.orig)
-            return unavailable_page()
+            return unavailable_page(original)
         db.session.rollback()
         try:
             return render_template(
@@ -318,8 +317,8 @@ def _error_pages(app: Flask) -> None:
                 message="Nothing was saved. Please try again; if it happens "
                 "again, tell your administrator.",
             ), 500
-        except (OperationalError, InterfaceError):
-            return unavailable_page()
+        except (OperationalError, InterfaceError) as lost:
+            return unavailable_page(lost)
 
     @app.before_request
     def _remember_status():

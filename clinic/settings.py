@@ -82,6 +82,14 @@ class LogoError(ValueError):
     pass
 
 
+def clinic_detail(key: str) -> str:
+    """One letterhead detail (a key of :data:`CLINIC_DETAILS`, e.g. ``clinic.name``): the
+    administrator's stored value, else its environment setting."""
+    env_key, _label = CLINIC_DETAILS[key]
+    value = get_setting(key)
+    return value if value is not None else current_app.config.get(env_key, "")
+
+
 def clinic_details() -> dict[str, str]:
     """Name, address, phone and NPI for printed documents, plus the letterhead extras.
 
@@ -89,15 +97,10 @@ def clinic_details() -> dict[str, str]:
     packaged assets) or ``""``; ``paper`` is ``"Letter"`` or ``"A4"``.
     """
     # From the request's one read of every setting (the top bar asks on every page).
-    stored = {key: get_setting(key) for key in (*CLINIC_DETAILS, LOGO_KEY, PAPER_KEY)}
-    stored = {key: value for key, value in stored.items() if value is not None}
-    details = {
-        key.split(".", 1)[1]: stored.get(key, current_app.config.get(env_key, ""))
-        for key, (env_key, _label) in CLINIC_DETAILS.items()
-    }
-    logo = stored.get(LOGO_KEY)
+    details = {key.split(".", 1)[1]: clinic_detail(key) for key in CLINIC_DETAILS}
+    logo = get_setting(LOGO_KEY)
     details["logo"] = f"data:{logo['mime']};base64,{logo['data']}" if logo else ""
-    paper = stored.get(PAPER_KEY) or current_app.config.get("CLINIC_PAPER_SIZE", "Letter")
+    paper = get_setting(PAPER_KEY) or current_app.config.get("CLINIC_PAPER_SIZE", "Letter")
     details["paper"] = paper if paper in PAPER_SIZES else "Letter"
     return details
 
