@@ -71,6 +71,10 @@ class PdfTimeout(PdfError):
     pass
 
 
+def _timed_out(seconds: float) -> PdfTimeout:
+    return PdfTimeout(f"the PDF took longer than {seconds:g} s to render")
+
+
 class AssetFetcher(URLFetcher):
     """Serves packaged assets and ``data:`` URLs; refuses everything else."""
 
@@ -465,7 +469,7 @@ def render_with_timeout(
             worker.send(html, roots, options, memory_mb)
         if not worker.conn.poll(timeout):
             worker.stop()
-            raise PdfTimeout(f"the PDF took longer than {timeout:g} s to render")
+            raise _timed_out(timeout)
         return worker.receive(memory_mb)
     except (BrokenPipeError, ConnectionResetError) as exc:
         worker.stop()
@@ -602,7 +606,7 @@ def render_many(
                 index, html = ahead
                 try:
                     worker.send(html, roots, options, memory_mb)
-                except (BrokenPipeError, ConnectionResetError, OSError):
+                except OSError:  # a broken or reset pipe: the worker is gone
                     worker.stop()
                     idle.append(None)
                     continue
@@ -627,7 +631,7 @@ def render_many(
                     del busy[conn]
                     worker.stop()
                     idle.append(None)
-                    finish(index, PdfTimeout(f"the PDF took longer than {timeout:g} s to render"))
+                    finish(index, _timed_out(timeout))
     finally:
         for worker, _index, _deadline in busy.values():
             worker.stop()
