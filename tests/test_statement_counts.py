@@ -10,21 +10,44 @@ from __future__ import annotations
 import random
 
 import pytest
+from sqlalchemy import select
 
 from bench.build import add_sessions, intake_history
 from bench.inproc import make_cookies, pages_for, statement_counts
 from clinic.extensions import db
 from clinic.testing import make_patient, make_user
+from plugins.intake.models import IntakeResponse
 
 
 @pytest.fixture
 def two_histories(app):
-    make_user("front-desk")  # the intake demo records packets as started by the desk
+    desk = make_user("front-desk")  # the intake demo records packets as started by the desk
     therapist_id = make_user("therapist").id
     named = {}
     for key, sessions in (("small", 5), ("large", 500)):
         patient = make_patient()
         intake_history(patient)
+        if key == "small":
+            # One form typed in by the desk: the intake page names who entered it,
+            # and that must not cost a statement of its own.
+            first = db.session.scalars(
+                select(IntakeResponse).where(
+                    IntakeResponse.patient_id == patient.id,
+                    IntakeResponse.instrument_id == "consent",
+                )
+            ).first()
+            db.session.add(
+                IntakeResponse(
+                    patient_id=patient.id,
+                    run_id=first.run_id,
+                    instrument_id=first.instrument_id,
+                    instrument_version=first.instrument_version,
+                    answers=first.answers,
+                    entered_by_kind="staff",
+                    entered_by_id=desk.id,
+                    entered_at=first.entered_at,
+                )
+            )
         plan_id, note_id = add_sessions(patient, therapist_id, sessions, random.Random(1))
         named[key] = {"patient": patient.id, "plan": plan_id, "note": note_id}
         db.session.commit()

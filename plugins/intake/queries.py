@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from clinic.api import db, per_request
 from plugins.intake.models import (
@@ -43,7 +43,14 @@ def responses(patient_id: int, instrument_id: str | None = None) -> list[IntakeR
 
 
 def _responses(patient_id: int) -> list[IntakeResponse]:
-    stmt = select(IntakeResponse).where(IntakeResponse.patient_id == patient_id)
+    # The staff member who entered a response comes in the same statement: the patient
+    # page names them, and loading them one by one made its statement count depend on
+    # how many different people had entered this patient's forms.
+    stmt = (
+        select(IntakeResponse)
+        .where(IntakeResponse.patient_id == patient_id)
+        .options(joinedload(IntakeResponse.entered_by))
+    )
     return list(db.session.scalars(stmt.order_by(IntakeResponse.entered_at, IntakeResponse.id)))
 
 
