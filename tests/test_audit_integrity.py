@@ -27,6 +27,16 @@ def _write(n: int, event_type: str = "patient.search") -> None:
         db.session.commit()  # each commit seals its row and writes a checkpoint
 
 
+def _record_left_pending(monkeypatch, event_type: str, **kwargs) -> None:
+    """An authenticated row that was never sealed, as a process stopped between its
+    commit and the seal leaves it (PostgreSQL seals after the commit; SQLite seals in
+    the same transaction, so there it can only come from before the upgrade)."""
+    monkeypatch.setattr("clinic.audit.service.seal_in_place", lambda *_args: False)
+    record(event_type, **kwargs)
+    monkeypatch.undo()
+    db.session.info.pop(PENDING)
+
+
 def _drop_guards() -> None:
     if db.engine.dialect.name == "sqlite":
         db.session.execute(text("DROP TRIGGER audit_events_no_update"))
@@ -150,9 +160,8 @@ def test_a_forged_checkpoint_is_detected(app, runner):
     assert result.exit_code == 1 and "not a checkpoint signed with our key" in result.output
 
 
-def test_a_record_awaiting_sealing_is_authenticated_too(app, runner, tamper):
-    record("patient.search", detail={"n": 1})
-    db.session.info.pop(PENDING)  # as if the process died between commit and sealing
+def test_a_record_awaiting_sealing_is_authenticated_too(app, runner, tamper, monkeypatch):
+    _record_left_pending(monkeypatch, "patient.search", detail={"n": 1})
     db.session.commit()
     assert db.session.scalar(select(AuditEvent.seq)) is None
     result = _verify(runner)
@@ -163,9 +172,8 @@ def test_a_record_awaiting_sealing_is_authenticated_too(app, runner, tamper):
     assert "altered or forged" in result.output
 
 
-def test_the_next_commit_seals_what_an_earlier_one_left_pending(app, runner):
-    record("patient.search")
-    db.session.info.pop(PENDING)
+def test_the_next_commit_seals_what_an_earlier_one_left_pending(app, runner, monkeypatch):
+    _record_left_pending(monkeypatch, "patient.search")
     db.session.commit()
     _write(1)
     seqs = sorted(db.session.scalars(select(AuditEvent.seq)))
@@ -184,9 +192,8 @@ def test_a_chart_view_is_sealed_after_its_request(app, signed_in):
     assert verify_chain().ok
 
 
-def test_the_database_lets_sealing_fill_the_chain_columns_once_and_nothing_else(app):
-    record("patient.search")
-    db.session.info.pop(PENDING)
+def test_the_database_lets_sealing_fill_the_chain_columns_once_and_nothing_else(app, monkeypatch):
+    _record_left_pending(monkeypatch, "patient.search")
     db.session.commit()
     with pytest.raises(DatabaseError):  # sealing may not touch the event itself
         db.session.execute(text("UPDATE audit_events SET seq = 1, detail = 'other'"))
@@ -196,6 +203,18 @@ def test_the_database_lets_sealing_fill_the_chain_columns_once_and_nothing_else(
         db.session.execute(text("UPDATE audit_events SET seq = 7"))
     db.session.rollback()
     assert verify_chain().ok
+
+
+def test_a_rolled_back_record_leaves_no_trace_in_the_chain_or_the_checkpoints(app, runner):
+    record("patient.search")
+    db.session.flush()
+    db.session.rollback()  # sealed in place on SQLite, then never committed
+    db.session.commit()  # the next commit must not write a checkpoint naming it
+    _write(1)
+    assert list(db.session.scalars(select(AuditEvent.seq))) == [1]
+    lines = checkpoint_paths(app.config)[0].read_text().splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == [1]
+    assert _verify(runner).exit_code == 0
 
 
 def test_keys_and_checkpoints_are_private_files_separate_from_the_session_key(app):

@@ -8,6 +8,15 @@ is protected from the moment it exists) and, right after its commit, runs a shor
 transaction that seals whatever is pending.  On PostgreSQL that transaction only
 *tries* the lock: if another process is sealing, that process will find our row.
 
+On SQLite there is only one writer at a time: a transaction that appends an audit
+row already holds the database's write lock until it commits.  There the row is
+sealed as it is inserted (:func:`seal_in_place`), in the same transaction, which
+saves the second transaction and leaves no window in which the row is unsealed; the
+checkpoint line is written once the commit has succeeded.  Rows that were left
+pending anyway (written before the upgrade, or by a process stopped mid-way) are
+sealed first by the after-commit step, and a transaction that finds any keeps its
+own rows pending too, so the chain stays in order of insertion.
+
 Why no row is left behind: a sealer that loses the try-lock has already committed
 its row; the holder, after committing its own batch, looks again and seals again
 until it finds nothing pending (or another sealer holds the lock, and that one took
@@ -179,6 +188,37 @@ def _equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
+SEALED_HEAD = "clinic_audit_sealed_head"
+
+
+def seal_in_place(session: Session, event: AuditEvent, key: str) -> bool:
+    """Seal ``event`` (not yet added) into the chain inside the current transaction.
+
+    Only on SQLite, where reading the chain head takes the write lock that the
+    transaction keeps until it commits, so no other writer can extend the chain in
+    between.  Returns False (the caller leaves the row pending) on PostgreSQL, when
+    earlier rows wait to be sealed, or when this transaction already left one pending.
+    """
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite" or session.info.get(PENDING):
+        return False
+    head = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    if session.scalar(select(AuditEvent.id).where(AuditEvent.seq.is_(None)).limit(1)):
+        return False
+    seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    event.seq, event.prev_hash = seq + 1, prev_hash
+    event.hash = event.compute_hash()
+    event.mac = event.compute_mac(key)
+    legacy = _legacy_length(session, engine, seq)
+    session.info[SEALED_HEAD] = (event.seq, event.hash, legacy)
+    return True
+
+
 def seal_now() -> int:
     """Seal pending rows from the current app (CLI, tests, after a commit)."""
     from clinic.extensions import db
@@ -194,9 +234,25 @@ def seal_now() -> int:
 
 @event.listens_for(Session, "after_commit")
 def _seal_after_commit(session: Session) -> None:
+    sealed_head = session.info.pop(SEALED_HEAD, None)
+    if sealed_head is not None and has_app_context():
+        config = current_app.config
+        write_checkpoint(
+            checkpoint_paths(config),
+            config["CLINIC_AUDIT_KEY"],
+            *sealed_head,
+            every_seconds=config.get("CLINIC_AUDIT_CHECKPOINT_SECONDS", 0),
+        )
     if not session.info.pop(PENDING, False) or not has_app_context():
         return
     try:
         seal_now()
     except Exception:  # noqa: BLE001 -- the event is committed; the next commit seals it
         log.exception("sealing the audit log failed; pending rows will be sealed later")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, _previous_transaction) -> None:
+    # Rows sealed in place in a transaction that did not commit never existed: no
+    # checkpoint may name them.
+    session.info.pop(SEALED_HEAD, None)

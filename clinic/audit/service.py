@@ -1,8 +1,10 @@
 """Writing and checking audit records.
 
 ``record()`` adds a row to the current transaction, so an event and the change it
-describes commit together.  It takes no lock: the row is authenticated on its own
-(``row_mac``) and sealed into the chain just after the commit (``clinic.audit.sealing``).
+describes commit together.  The row is authenticated on its own (``row_mac``) and
+sealed into the chain: on PostgreSQL just after the commit, without a lock in the
+request; on SQLite, whose single writer already holds the lock, as it is inserted
+(``clinic.audit.sealing``).
 
 ``record_and_commit()`` is for outcomes that end the
 request without other changes (a denial, a refused form): it discards anything
@@ -21,7 +23,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from clinic.audit.models import GENESIS_HASH, AuditEvent
-from clinic.audit.sealing import PENDING, Checkpoint, checkpoint_paths, read_checkpoints
+from clinic.audit.sealing import (
+    PENDING,
+    Checkpoint,
+    checkpoint_paths,
+    read_checkpoints,
+    seal_in_place,
+)
 from clinic.clock import utcnow
 from clinic.extensions import db
 
@@ -71,10 +79,13 @@ def record(
         detail=detail or "",
         nonce=secrets.token_hex(16),
     )
-    event.row_mac = event.compute_row_mac(current_app.config["CLINIC_AUDIT_KEY"])
+    key = current_app.config["CLINIC_AUDIT_KEY"]
+    event.row_mac = event.compute_row_mac(key)
+    sealed = seal_in_place(db.session, event, key)  # SQLite: sealed as it is written
     db.session.add(event)
     db.session.flush()
-    db.session.info[PENDING] = True  # sealed into the chain right after the commit
+    if not sealed:
+        db.session.info[PENDING] = True  # sealed into the chain right after the commit
     return event
 
 
