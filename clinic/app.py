@@ -56,6 +56,7 @@ def build_app(test_config: dict | None = None) -> Flask:
     from clinic.auth import models as _auth_models  # noqa: F401
     from clinic.patients import models as _patient_models  # noqa: F401
     from clinic.settings import Setting  # noqa: F401
+    from clinic.versions import DataVersion  # noqa: F401 -- raised by every write
 
     security.trust_proxies(app)
     db.init_app(app)
@@ -70,6 +71,9 @@ def build_app(test_config: dict | None = None) -> Flask:
 
     registry = PluginRegistry()
     app.extensions["clinic"] = registry
+    from clinic.chartcache import ChartCache
+
+    app.extensions["clinic_chart_cache"] = ChartCache(app.config["CLINIC_CHART_CACHE_ENTRIES"])
 
     from clinic.admin.views import bp as admin_bp
     from clinic.auth.views import bp as auth_bp

@@ -85,6 +85,8 @@ def from_environment(instance_path: Path) -> dict:
         "CLINIC_PDF_TIMEOUT_SECONDS": _env_int("CLINIC_PDF_TIMEOUT_SECONDS", 30),
         # How much memory one PDF render may add to its (forked) worker process.
         "CLINIC_PDF_MEMORY_MB": _env_int("CLINIC_PDF_MEMORY_MB", 1024),
+        # Drawn charts each process keeps until their data changes (0 keeps none).
+        "CLINIC_CHART_CACHE_ENTRIES": _env_int("CLINIC_CHART_CACHE_ENTRIES", 300),
         "CLINIC_LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int(
             "CLINIC_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5
         ),

@@ -58,6 +58,12 @@ class PluginManifest:
     :param route_policy: dotted path of the module holding the plugin's route-policy
         table (``RULES`` and ``route_args``); the core's route-policy test finds it here.
         Default: ``<package>.tests.route_policy``.
+    :param chart_cacheable: everything the plugin draws on a patient's chart (panels,
+        alerts, summary facts, actions) depends only on rows written through the app's
+        database session, the signed-in user and the clinic day -- never on the clock
+        within the day, a file, another service or per-request state.  When every
+        enabled plugin says so, a drawn chart is kept until one of those changes
+        (:mod:`clinic.chartcache`); one plugin that does not turns the keeping off.
 
     Every table the plugin's models define must be named ``<name>_...``: the
     migration filter tells plugins' tables apart by that prefix, so start-up refuses
@@ -78,6 +84,7 @@ class PluginManifest:
     description: str = ""
     required_settings: tuple[str, ...] = ()
     route_policy: str | None = None
+    chart_cacheable: bool = False
 
 
 @dataclass
@@ -101,6 +108,18 @@ class PluginRegistry:
         self.permissions: dict[str, Permission] = {p.name: p for p in CORE_PERMISSIONS}
         self.settings: dict[str, dict[str, Any]] = {}
         self.migration_folders: list[Path] = []
+
+    @property
+    def chart_cacheable(self) -> bool:
+        """Whether a drawn chart may be kept: every set of hooks registered belongs to
+        the core or to an enabled plugin that allows it."""
+        for name, _hooks in self.pm.list_name_plugin():
+            if name == "core":
+                continue
+            loaded = self.plugins.get(name)
+            if loaded is None or loaded.manifest is None or not loaded.manifest.chart_cacheable:
+                return False
+        return True
 
     # -- hook helpers -------------------------------------------------------
     def collect(self, hook_name: str, **kwargs) -> list:
@@ -129,8 +148,9 @@ class PluginRegistry:
         """The patient's alerts this user may see, worked out once per request.
 
         A page asks for them in several places (banner, header, list rows); the
-        answer is kept for the current request only and forgotten on any database
-        write (:mod:`clinic.memo`), so the next request always works them out again.
+        answer is kept for the current request and forgotten on any database write
+        (:mod:`clinic.memo`), and between requests only while nothing it comes from
+        has changed (:meth:`alerts_many`).
         """
         return self.alerts_many([patient], user)[patient.id]
 
@@ -139,13 +159,26 @@ class PluginRegistry:
 
         Plugins that implement ``patient_alerts_many`` answer for the whole list in a
         few queries; one that implements only ``patient_alerts`` is asked patient by
-        patient.  Answers are kept for the rest of the request, as with ``alerts``.
+        patient.  Answers are kept for the rest of the request, as with ``alerts``,
+        and, when every plugin allows it, until the patient's records change
+        (:mod:`clinic.chartcache`).
         """
         from clinic.memo import peek, per_request
 
         user_id = getattr(user, "id", None)
         known = {p.id: peek("alerts", (p.id, user_id)) for p in patients}
         todo = {p.id: p for p in patients if known[p.id] is None}
+        # Alerts kept from an earlier request while the patient's records are unchanged
+        # (clinic.chartcache): only the others are asked for.
+        kept = self._kept_alerts()
+        kept_keys = kept.alert_keys(list(todo), user) if kept is not None and todo else {}
+        for patient_id, key in kept_keys.items():
+            found_earlier = kept.get_alerts(key)
+            if found_earlier is not None:
+                known[patient_id] = per_request(
+                    "alerts", (patient_id, user_id), lambda alerts=found_earlier: alerts
+                )
+                del todo[patient_id]
         if todo:
             found: dict[int, list] = {patient_id: [] for patient_id in todo}
             batch = self.pm.hook.patient_alerts_many
@@ -167,7 +200,17 @@ class PluginRegistry:
                 known[patient_id] = per_request(
                     "alerts", (patient_id, user_id), lambda ordered=ordered: ordered
                 )
+                if patient_id in kept_keys:
+                    kept.put_alerts(kept_keys[patient_id], ordered)
         return {p.id: list(known[p.id]) for p in patients}
+
+    @staticmethod
+    def _kept_alerts():
+        from flask import current_app, has_request_context
+
+        if not has_request_context():
+            return None
+        return current_app.extensions.get("clinic_chart_cache")
 
     def patient_actions(self, patient, user, context: dict) -> list:
         """What other plugins offer on a page about ``patient`` (``context`` names it)."""

@@ -65,6 +65,7 @@ class User(UserMixin, db.Model):
 
 class StaffSession(db.Model):
     __tablename__ = "staff_sessions"
+    data_version_neutral = True  # sign-in bookkeeping, not shown on a chart
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
@@ -91,6 +92,7 @@ class LoginAttempt(db.Model):
     """
 
     __tablename__ = "login_attempts"
+    data_version_neutral = True  # rate-limit bookkeeping, not shown on a chart
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
@@ -107,6 +109,7 @@ class FormDraft(db.Model):
     """
 
     __tablename__ = "form_drafts"
+    data_version_neutral = True  # typed text kept over a time-out, not shown on a chart
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)

@@ -99,25 +99,39 @@ def create():
 @require("patients.view")
 def chart(patient_id: int):
     patient = patient_or_404(patient_id)
-    registry = current_app.extensions["clinic"]
-    panels = registry.chart_panels(patient, current_user)
-    # A panel renders its own autoescaped template; its output is HTML, not user text.
-    rendered = [(panel, Markup(panel.render())) for panel in panels]  # noqa: S704 -- template output
+    cache = current_app.extensions["clinic_chart_cache"]
+    key = cache.key(patient, current_user)
+    kept = cache.get(key) if key is not None else None
+    if kept is not None:
+        body, panel_ids = kept.html, kept.panel_ids
+    else:
+        registry = current_app.extensions["clinic"]
+        panels = registry.chart_panels(patient, current_user)
+        # A panel renders its own autoescaped template; its output is HTML, not user text.
+        rendered = [(panel, Markup(panel.render())) for panel in panels]  # noqa: S704 -- template output
+        body = render_template(
+            "patients/_chart_body.html",
+            patient=patient,
+            panels=rendered,
+            facts=registry.summary_facts(patient, current_user),
+        )
+        panel_ids = tuple(p.id for p in panels)
+        if key is not None:
+            cache.put(key, body, panel_ids)
     # The page is rendered inside the same transaction that reads it, then the view is
     # audited and committed: nothing reaches the browser unless its audit row is stored,
     # and the data is read once (committing first would expire it and read it all again).
     page = render_template(
         "patients/chart.html",
         patient=patient,
-        panels=rendered,
-        facts=registry.summary_facts(patient, current_user),
+        body=Markup(body),  # noqa: S704 -- the chart template's output
     )
     record(
         "patient.view",
         patient_id=patient.id,
         object_type="patient",
         object_id=patient.id,
-        detail={"panels": [p.id for p in panels]},
+        detail={"panels": list(panel_ids)},
     )
     db.session.commit()
     return page

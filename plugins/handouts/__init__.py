@@ -10,6 +10,8 @@ from plugins.handouts.views import bp
 
 manifest = PluginManifest(
     name="handouts",
+    # Its chart panels, alerts and facts come from its tables, the user and the day.
+    chart_cacheable=True,
     title="Aftercare handouts",
     version="0.1.0",
     core_requires=">=0.1,<1.0",

@@ -100,6 +100,7 @@ class RenderCache(db.Model):
     """Rendered bytes keyed by the SHA-256 of the exact final HTML and PDF options."""
 
     __tablename__ = "handouts_render_cache"
+    data_version_neutral = True  # bytes of PDFs already rendered, not shown on a chart
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     pdf: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

@@ -41,6 +41,8 @@ PERMISSIONS = (
 
 manifest = PluginManifest(
     name="insurance",
+    # Its chart panels, alerts and facts come from its tables, the user and the day.
+    chart_cacheable=True,
     title="Insurance, coding and claims",
     version="0.1.0",
     core_requires=">=0.1,<1.0",

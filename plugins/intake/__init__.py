@@ -9,6 +9,8 @@ from plugins.intake.views import bp
 
 manifest = PluginManifest(
     name="intake",
+    # Its chart panels, alerts and facts come from its tables, the user and the day.
+    chart_cacheable=True,
     title="Intake questionnaires",
     version="0.1.0",
     core_requires=">=0.1,<1.0",

@@ -40,6 +40,8 @@ PERMISSIONS = (
 
 manifest = PluginManifest(
     name="treatment",
+    # Its chart panels, alerts and facts come from its tables, the user and the day.
+    chart_cacheable=True,
     title="Treatment plans and session notes",
     version="0.1.0",
     core_requires=">=0.1,<1.0",
