@@ -36,7 +36,9 @@ def _apply(form: PatientForm, patient: Patient) -> None:
 @bp.route("/", endpoint="search")
 @require("patients.view")
 def search_page():
-    form = SearchForm(request.args)
+    # The query comes from the address: a search never posts, so it never has a
+    # timed-out draft to give back (passing formdata skips that lookup).
+    form = SearchForm(formdata=request.args)
     query = (form.q.data or "").strip() if form.validate() else ""
     page = request.args.get("page", 1, type=int)
     include_archived = request.args.get("archived") == "1"
