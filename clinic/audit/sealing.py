@@ -202,13 +202,15 @@ def seal_in_place(session: Session, event: AuditEvent, key: str) -> bool:
     engine = session.get_bind()
     if engine.dialect.name != "sqlite" or session.info.get(PENDING):
         return False
+    waiting = select(AuditEvent.id).where(AuditEvent.seq.is_(None)).limit(1)
+    # The chain head and whether any row waits, in one statement.
     head = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
+        select(AuditEvent.seq, AuditEvent.hash, waiting.scalar_subquery().label("waiting"))
         .where(AuditEvent.seq.is_not(None))
         .order_by(AuditEvent.seq.desc())
         .limit(1)
     ).first()
-    if session.scalar(select(AuditEvent.id).where(AuditEvent.seq.is_(None)).limit(1)):
+    if head.waiting if head else session.scalar(waiting):
         return False
     seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     event.seq, event.prev_hash = seq + 1, prev_hash
