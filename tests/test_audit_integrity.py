@@ -17,6 +17,7 @@ from sqlalchemy.exc import DatabaseError
 from clinic.audit.models import GENESIS_HASH, AuditEvent
 from clinic.audit.sealing import PENDING, PG_SEAL_LOCK, checkpoint_paths, seal_now
 from clinic.audit.service import record, verify_chain
+from clinic.clock import utcnow
 from clinic.extensions import db
 from clinic.testing import make_patient
 
@@ -259,6 +260,42 @@ def test_recording_does_not_wait_for_the_sealing_lock(app):
         holder.commit()
         holder.close()
     assert seal_now() == 1
+    assert verify_chain().ok
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CLINIC_TEST_DATABASE_URL"), reason="PostgreSQL advisory locks"
+)
+@pytest.mark.parametrize("holder_ends", ["commit", "rollback"])
+def test_a_row_left_pending_behind_a_busy_lock_is_sealed_when_the_holder_lets_go(app, holder_ends):
+    from sqlalchemy.orm import Session
+
+    from clinic.audit.sealing import seal_in_place
+
+    key = app.config["CLINIC_AUDIT_KEY"]
+    holder = Session(db.engine)
+    held = AuditEvent(
+        at=utcnow(),
+        username="",
+        event_type="patient.search",
+        object_type="",
+        object_id="",
+        outcome="success",
+        ip="",
+        detail="",
+        nonce="h" * 32,
+    )
+    held.row_mac = held.compute_row_mac(key)
+    assert seal_in_place(holder, held, key)  # takes the lock, sealed in its transaction
+    holder.add(held)
+    holder.flush()
+    record("patient.view")  # this request finds the lock busy: its row waits
+    db.session.commit()
+    assert db.session.scalar(select(AuditEvent.seq).where(AuditEvent.nonce != "h" * 32)) is None
+    getattr(holder, holder_ends)()  # letting go, the holder looks for waiting rows
+    holder.close()
+    db.session.expire_all()
+    assert None not in db.session.scalars(select(AuditEvent.seq)).all()
     assert verify_chain().ok
 
 

@@ -17,10 +17,16 @@ pending anyway (written before the upgrade, or by a process stopped mid-way) are
 sealed first by the after-commit step, and a transaction that finds any keeps its
 own rows pending too, so the chain stays in order of insertion.
 
+On PostgreSQL a request first *tries* the lock inside its own transaction: when it is
+free the row is sealed as it is inserted, the same way, and the lock is let go at the
+commit; when it is busy the row is left pending and sealed after the commit, as
+below.  No request ever waits for the lock.
+
 Why no row is left behind: a sealer that loses the try-lock has already committed
-its row; the holder, after committing its own batch, looks again and seals again
-until it finds nothing pending (or another sealer holds the lock, and that one took
-the lock after our row was committed, so it sees the row).
+its row; the holder, after committing its own batch (or its own request, when it
+sealed in place), looks again and seals until it finds nothing pending (or another
+sealer holds the lock, and that one took the lock after our row was committed, so it
+sees the row).
 
 A checkpoint line (chain head sequence, hash, legacy prefix length, time, HMAC) is
 appended after each seal to ``CLINIC_AUDIT_CHECKPOINT_FILE`` and, when set,
@@ -194,13 +200,20 @@ SEALED_HEAD = "clinic_audit_sealed_head"
 def seal_in_place(session: Session, event: AuditEvent, key: str) -> bool:
     """Seal ``event`` (not yet added) into the chain inside the current transaction.
 
-    Only on SQLite, where reading the chain head takes the write lock that the
-    transaction keeps until it commits, so no other writer can extend the chain in
-    between.  Returns False (the caller leaves the row pending) on PostgreSQL, when
-    earlier rows wait to be sealed, or when this transaction already left one pending.
+    Only when this transaction alone may extend the chain until it commits: on SQLite
+    reading the chain head takes the write lock, which the transaction keeps; on
+    PostgreSQL the sealing lock is *tried* (never waited for) and, when free, held
+    until the commit.  Returns False, and the caller leaves the row pending for the
+    step after the commit, when the lock is busy, when earlier rows wait to be sealed
+    (the chain keeps their order), or when this transaction already left one pending.
     """
     engine = session.get_bind()
-    if engine.dialect.name != "sqlite" or session.info.get(PENDING):
+    postgresql = engine.dialect.name == "postgresql"
+    if session.info.get(PENDING):
+        return False
+    if postgresql and not session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PG_SEAL_LOCK}
+    ):
         return False
     waiting = select(AuditEvent.id).where(AuditEvent.seq.is_(None)).limit(1)
     # The chain head and whether any row waits, in one statement.
@@ -217,8 +230,19 @@ def seal_in_place(session: Session, event: AuditEvent, key: str) -> bool:
     event.hash = event.compute_hash()
     event.mac = event.compute_mac(key)
     legacy = _legacy_length(session, engine, seq)
-    session.info[SEALED_HEAD] = (event.seq, event.hash, legacy)
+    session.info[SEALED_HEAD] = (event.seq, event.hash, legacy, postgresql)
     return True
+
+
+def _left_waiting(engine: Engine) -> bool:
+    """Whether any committed row awaits sealing (one short read)."""
+    with engine.connect() as connection:
+        return (
+            connection.execute(
+                select(AuditEvent.id).where(AuditEvent.seq.is_(None)).limit(1)
+            ).first()
+            is not None
+        )
 
 
 def seal_now() -> int:
@@ -237,15 +261,27 @@ def seal_now() -> int:
 @event.listens_for(Session, "after_commit")
 def _seal_after_commit(session: Session) -> None:
     sealed_head = session.info.pop(SEALED_HEAD, None)
-    if sealed_head is not None and has_app_context():
+    pending = session.info.pop(PENDING, False)
+    if not has_app_context():
+        return
+    if sealed_head is not None:
+        seq, hash_, legacy, held_pg_lock = sealed_head
         config = current_app.config
         write_checkpoint(
             checkpoint_paths(config),
             config["CLINIC_AUDIT_KEY"],
-            *sealed_head,
+            seq,
+            hash_,
+            legacy,
             every_seconds=config.get("CLINIC_AUDIT_CHECKPOINT_SECONDS", 0),
         )
-    if not session.info.pop(PENDING, False) or not has_app_context():
+        # On PostgreSQL another request may have found the lock held by us and left
+        # its row pending, counting on the holder to look again once it lets go.
+        if held_pg_lock and not pending:
+            from clinic.extensions import db
+
+            pending = _left_waiting(db.engine)
+    if not pending:
         return
     try:
         seal_now()
@@ -257,4 +293,15 @@ def _seal_after_commit(session: Session) -> None:
 def _forget_rolled_back(session: Session, _previous_transaction) -> None:
     # Rows sealed in place in a transaction that did not commit never existed: no
     # checkpoint may name them.
-    session.info.pop(SEALED_HEAD, None)
+    sealed_head = session.info.pop(SEALED_HEAD, None)
+    if sealed_head is None or not sealed_head[3] or not has_app_context():
+        return
+    # We held PostgreSQL's sealing lock: a request that found it busy counts on us
+    # to look for its row.
+    from clinic.extensions import db
+
+    try:
+        if _left_waiting(db.engine):
+            seal_now()
+    except Exception:  # noqa: BLE001 -- the next audited commit or `audit seal` seals it
+        log.exception("sealing the audit log after a rollback failed")
