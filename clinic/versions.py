@@ -32,8 +32,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from clinic.extensions import db
 
 CLINIC_WIDE = 0
-# Session.info keys: scopes already raised in the open transaction, and whether any was.
+# Session.info keys: scopes already raised in the open transaction (or savepoint), and
+# whether the transaction has raised any at all.
 _RAISED = "clinic_versions_raised"
+_WROTE = "clinic_versions_wrote"
 
 
 class DataVersion(db.Model):
@@ -65,7 +67,7 @@ def current_many(session: Session, patient_ids) -> tuple[int, dict[int, int]]:
 
 def changed_in_transaction(session: Session) -> bool:
     """Whether the open transaction has changed anything a kept page may show."""
-    return bool(session.info.get(_RAISED))
+    return bool(session.info.get(_WROTE))
 
 
 def _scopes_of(session: Session, instance) -> set[int]:
@@ -135,6 +137,7 @@ def _raise(session: Session, scopes: set[int]) -> None:
     )
     connection.execute(statement)
     raised.update(todo)
+    session.info[_WROTE] = True
 
 
 @event.listens_for(Session, "after_flush")
@@ -167,6 +170,17 @@ def _neutral_tables() -> frozenset[str]:
 
 
 @event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _transaction_over(session: Session) -> None:
+def _committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction goes on
     session.info.pop(_RAISED, None)
+    session.info.pop(_WROTE, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction) -> None:
+    # A rolled-back savepoint took its raises with it: raise again on the next change.
+    # The transaction as a whole still counts as having written until it ends.
+    session.info.pop(_RAISED, None)
+    if not previous_transaction.nested:
+        session.info.pop(_WROTE, None)

@@ -218,6 +218,18 @@ def test_a_rolled_back_record_leaves_no_trace_in_the_chain_or_the_checkpoints(ap
     assert _verify(runner).exit_code == 0
 
 
+def test_a_released_savepoint_writes_no_checkpoint_before_its_transaction_commits(app, runner):
+    record("patient.search")
+    savepoint = db.session.begin_nested()
+    record("patient.view")
+    savepoint.commit()  # released, but the transaction it belongs to goes on
+    db.session.rollback()
+    _write(1)
+    lines = checkpoint_paths(app.config)[0].read_text().splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == [1]
+    assert _verify(runner).exit_code == 0
+
+
 def test_keys_and_checkpoints_are_private_files_separate_from_the_session_key(app):
     _write(1)
     instance = app.instance_path

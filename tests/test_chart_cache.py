@@ -265,3 +265,30 @@ def test_search_results_keep_each_patients_alerts_until_their_records_change(app
 
     make_plan(patients[1], therapist, reeval_date=clinic_today())
     assert client.get(url).text.count("Re-evaluation is due today") == 1
+
+
+def test_a_change_after_a_rolled_back_savepoint_still_raises_the_version(app):
+    therapist = make_user("therapist")
+    patient = make_patient()
+    note = make_note(patient, therapist)
+    start = current(db.session, patient.id)
+    db.session.commit()
+    savepoint = db.session.begin_nested()
+    note.subjective = "Tried, then undone."
+    db.session.flush()
+    savepoint.rollback()
+    note.objective = "Kept."
+    db.session.commit()
+    assert current(db.session, patient.id)[1] > start[1]
+    # Until that transaction ends, what it draws is not kept: it has written.
+    from clinic import versions
+
+    note.subjective = "Again."
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    note.objective = "Undone."
+    db.session.flush()
+    savepoint.rollback()
+    assert versions.changed_in_transaction(db.session)
+    db.session.rollback()
+    assert not versions.changed_in_transaction(db.session)

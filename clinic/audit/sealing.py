@@ -260,6 +260,8 @@ def seal_now() -> int:
 
 @event.listens_for(Session, "after_commit")
 def _seal_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: its rows commit (or not) with the transaction
     sealed_head = session.info.pop(SEALED_HEAD, None)
     pending = session.info.pop(PENDING, False)
     if not has_app_context():
@@ -290,10 +292,13 @@ def _seal_after_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session: Session, _previous_transaction) -> None:
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
     # Rows sealed in place in a transaction that did not commit never existed: no
-    # checkpoint may name them.
+    # checkpoint may name them.  (A rolled-back savepoint only undoes its own rows:
+    # then the chain head of the transaction is read again on the next record.)
     sealed_head = session.info.pop(SEALED_HEAD, None)
+    if previous_transaction.nested:
+        return
     if sealed_head is None or not sealed_head[3] or not has_app_context():
         return
     # We held PostgreSQL's sealing lock: a request that found it busy counts on us
