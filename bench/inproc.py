@@ -145,7 +145,7 @@ def _page_counts(client, engine, small: dict, large: dict) -> list[dict]:
 _LINK = re.compile(r'<link rel="stylesheet" href="(https://assets\.clinic\.invalid/[^"]+)">')
 
 
-def pdf_overhead(app, cookie: str, paths: dict[str, str], base_url: str, repeat: int = 5):
+def pdf_overhead(app, cookie: str, paths: dict[str, str], base_url: str, repeat: int = 11):
     """Median seconds through the running app vs bare WeasyPrint on the same final HTML.
 
     The final HTML is captured in-process by rendering the same URL with the PDF step
