@@ -311,6 +311,23 @@ def test_a_row_left_pending_behind_a_busy_lock_is_sealed_when_the_holder_lets_go
     assert verify_chain().ok
 
 
+@pytest.mark.skipif(
+    not os.environ.get("CLINIC_TEST_DATABASE_URL"), reason="PostgreSQL advisory locks"
+)
+def test_a_database_lost_just_after_the_commit_does_not_fail_what_was_committed(app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def lost(_engine):
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr("clinic.audit.sealing._left_waiting", lost)
+    record("patient.search")
+    db.session.commit()  # the look for waiting rows fails; the commit stands
+    monkeypatch.undo()
+    assert db.session.scalar(select(AuditEvent.seq)) == 1
+    assert verify_chain().ok
+
+
 def test_records_from_before_the_audit_key_stay_verifiable_after_the_upgrade(app_factory, tmp_path):
     import datetime as dt
     import hashlib

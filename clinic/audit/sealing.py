@@ -266,8 +266,8 @@ def _seal_after_commit(session: Session) -> None:
     pending = session.info.pop(PENDING, False)
     if not has_app_context():
         return
-    if sealed_head is not None:
-        seq, hash_, legacy, held_pg_lock = sealed_head
+    if sealed_head is not None and sealed_head[0] is not None:
+        seq, hash_, legacy, _held_pg_lock = sealed_head
         config = current_app.config
         write_checkpoint(
             checkpoint_paths(config),
@@ -277,16 +277,15 @@ def _seal_after_commit(session: Session) -> None:
             legacy,
             every_seconds=config.get("CLINIC_AUDIT_CHECKPOINT_SECONDS", 0),
         )
+    try:
         # On PostgreSQL another request may have found the lock held by us and left
         # its row pending, counting on the holder to look again once it lets go.
-        if held_pg_lock and not pending:
+        if sealed_head is not None and sealed_head[3] and not pending:
             from clinic.extensions import db
 
             pending = _left_waiting(db.engine)
-    if not pending:
-        return
-    try:
-        seal_now()
+        if pending:
+            seal_now()
     except Exception:  # noqa: BLE001 -- the event is committed; the next commit seals it
         log.exception("sealing the audit log failed; pending rows will be sealed later")
 
@@ -298,6 +297,10 @@ def _forget_rolled_back(session: Session, previous_transaction) -> None:
     # then the chain head of the transaction is read again on the next record.)
     sealed_head = session.info.pop(SEALED_HEAD, None)
     if previous_transaction.nested:
+        if sealed_head is not None and sealed_head[3]:
+            # The transaction goes on and may still hold the lock: it looks for
+            # waiting rows when it ends, but names no row in a checkpoint.
+            session.info[SEALED_HEAD] = (None, None, None, True)
         return
     if sealed_head is None or not sealed_head[3] or not has_app_context():
         return
