@@ -41,6 +41,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, func, select, text
@@ -80,7 +81,7 @@ def checkpoint_paths(config) -> list[Path]:
     return [Path(p) for p in paths if p]
 
 
-def _legacy_length(session: Session, engine: Engine, head: int) -> int:
+def legacy_length(session: Session, engine: Engine, head: int) -> int:
     """How many leading rows predate the audit key (they carry no row_mac).
 
     Fixed once the first authenticated row exists, so it is looked up once per process.
@@ -95,15 +96,40 @@ def _legacy_length(session: Session, engine: Engine, head: int) -> int:
     return first - 1
 
 
+def head_statement():
+    """The newest sealed row's seq and hash (the row the next one is chained onto)."""
+    return (
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
+
+
+def _waiting_statement():
+    """Any one row still awaiting sealing."""
+    return select(AuditEvent.id).where(AuditEvent.seq.is_(None)).limit(1)
+
+
+def _try_lock(session: Session) -> bool:
+    """PostgreSQL: take the sealing lock for this transaction if nobody holds it."""
+    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PG_SEAL_LOCK}))
+
+
+def _chain(row: AuditEvent, seq: int, prev_hash: str, key: str) -> None:
+    """Make ``row`` record ``seq`` of the chain, following the row whose hash is given."""
+    row.seq, row.prev_hash = seq, prev_hash
+    row.hash = row.compute_hash()
+    row.mac = row.compute_mac(key)
+
+
 def seal_pending(engine: Engine, key: str, paths: list[Path], *, every_seconds: int = 0) -> int:
     """Seal every pending row into the chain; return how many were sealed."""
     total = 0
     for _ in range(_MAX_ROUNDS):
         with Session(engine) as session, session.begin():
             # On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
-            if engine.dialect.name == "postgresql" and not session.scalar(
-                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PG_SEAL_LOCK}
-            ):
+            if engine.dialect.name == "postgresql" and not _try_lock(session):
                 return total
             pending = session.scalars(
                 select(AuditEvent)
@@ -113,19 +139,12 @@ def seal_pending(engine: Engine, key: str, paths: list[Path], *, every_seconds: 
             ).all()
             if not pending:
                 return total
-            last = session.execute(
-                select(AuditEvent.seq, AuditEvent.hash)
-                .where(AuditEvent.seq.is_not(None))
-                .order_by(AuditEvent.seq.desc())
-                .limit(1)
-            ).first()
+            last = session.execute(head_statement()).first()
             seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
-            legacy = _legacy_length(session, engine, seq)
+            legacy = legacy_length(session, engine, seq)
             for row in pending:
                 seq += 1
-                row.seq, row.prev_hash = seq, prev_hash
-                row.hash = row.compute_hash()
-                row.mac = row.compute_mac(key)
+                _chain(row, seq, prev_hash, key)
                 prev_hash = row.hash
         total += len(pending)
         write_checkpoint(paths, key, seq, prev_hash, legacy, every_seconds=every_seconds)
@@ -197,6 +216,17 @@ def _equal(a: str, b: str) -> bool:
 SEALED_HEAD = "clinic_audit_sealed_head"
 
 
+class SealedHead(NamedTuple):
+    """What a transaction that sealed rows in place must do once it ends: write this
+    checkpoint (``seq`` None: none to write) and, when it held PostgreSQL's sealing
+    lock, look for rows others left waiting."""
+
+    seq: int | None
+    hash: str | None
+    legacy: int | None
+    held_pg_lock: bool
+
+
 def seal_in_place(session: Session, event: AuditEvent, key: str) -> bool:
     """Seal ``event`` (not yet added) into the chain inside the current transaction.
 
@@ -211,38 +241,26 @@ def seal_in_place(session: Session, event: AuditEvent, key: str) -> bool:
     postgresql = engine.dialect.name == "postgresql"
     if session.info.get(PENDING):
         return False
-    if postgresql and not session.scalar(
-        text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PG_SEAL_LOCK}
-    ):
+    if postgresql and not _try_lock(session):
         return False
-    waiting = select(AuditEvent.id).where(AuditEvent.seq.is_(None)).limit(1)
+    waiting = _waiting_statement()
     # The chain head and whether any row waits, in one statement.
     head = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash, waiting.scalar_subquery().label("waiting"))
-        .where(AuditEvent.seq.is_not(None))
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
+        head_statement().add_columns(waiting.scalar_subquery().label("waiting"))
     ).first()
     if head.waiting if head else session.scalar(waiting):
         return False
     seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
-    event.seq, event.prev_hash = seq + 1, prev_hash
-    event.hash = event.compute_hash()
-    event.mac = event.compute_mac(key)
-    legacy = _legacy_length(session, engine, seq)
-    session.info[SEALED_HEAD] = (event.seq, event.hash, legacy, postgresql)
+    _chain(event, seq + 1, prev_hash, key)
+    legacy = legacy_length(session, engine, seq)
+    session.info[SEALED_HEAD] = SealedHead(event.seq, event.hash, legacy, postgresql)
     return True
 
 
 def _left_waiting(engine: Engine) -> bool:
     """Whether any committed row awaits sealing (one short read)."""
     with engine.connect() as connection:
-        return (
-            connection.execute(
-                select(AuditEvent.id).where(AuditEvent.seq.is_(None)).limit(1)
-            ).first()
-            is not None
-        )
+        return connection.execute(_waiting_statement()).first() is not None
 
 
 def seal_now() -> int:
@@ -266,21 +284,20 @@ def _seal_after_commit(session: Session) -> None:
     pending = session.info.pop(PENDING, False)
     if not has_app_context():
         return
-    if sealed_head is not None and sealed_head[0] is not None:
-        seq, hash_, legacy, _held_pg_lock = sealed_head
+    if sealed_head is not None and sealed_head.seq is not None:
         config = current_app.config
         write_checkpoint(
             checkpoint_paths(config),
             config["CLINIC_AUDIT_KEY"],
-            seq,
-            hash_,
-            legacy,
+            sealed_head.seq,
+            sealed_head.hash,
+            sealed_head.legacy,
             every_seconds=config.get("CLINIC_AUDIT_CHECKPOINT_SECONDS", 0),
         )
     try:
         # On PostgreSQL another request may have found the lock held by us and left
         # its row pending, counting on the holder to look again once it lets go.
-        if sealed_head is not None and sealed_head[3] and not pending:
+        if sealed_head is not None and sealed_head.held_pg_lock and not pending:
             from clinic.extensions import db
 
             pending = _left_waiting(db.engine)
@@ -297,12 +314,12 @@ def _forget_rolled_back(session: Session, previous_transaction) -> None:
     # then the chain head of the transaction is read again on the next record.)
     sealed_head = session.info.pop(SEALED_HEAD, None)
     if previous_transaction.nested:
-        if sealed_head is not None and sealed_head[3]:
+        if sealed_head is not None and sealed_head.held_pg_lock:
             # The transaction goes on and may still hold the lock: it looks for
             # waiting rows when it ends, but names no row in a checkpoint.
-            session.info[SEALED_HEAD] = (None, None, None, True)
+            session.info[SEALED_HEAD] = SealedHead(None, None, None, True)
         return
-    if sealed_head is None or not sealed_head[3] or not has_app_context():
+    if sealed_head is None or not sealed_head.held_pg_lock or not has_app_context():
         return
     # We held PostgreSQL's sealing lock: a request that found it busy counts on us
     # to look for its row.

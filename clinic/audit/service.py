@@ -27,6 +27,8 @@ from clinic.audit.sealing import (
     PENDING,
     Checkpoint,
     checkpoint_paths,
+    head_statement,
+    legacy_length,
     read_checkpoints,
     seal_in_place,
 )
@@ -91,20 +93,10 @@ def record(
 
 def last_sealed() -> tuple[int, str, int] | None:
     """(seq, hash, legacy prefix length) of the newest sealed row, or None."""
-    from sqlalchemy import func
-
-    row = db.session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.seq.is_not(None))
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
+    row = db.session.execute(head_statement()).first()
     if row is None:
         return None
-    first = db.session.scalar(
-        select(func.min(AuditEvent.seq)).where(AuditEvent.row_mac.is_not(None))
-    )
-    return row.seq, row.hash, (first - 1) if first is not None else row.seq
+    return row.seq, row.hash, legacy_length(db.session, db.engine, row.seq)
 
 
 def record_and_commit(event_type: str, **kwargs) -> None:
