@@ -182,6 +182,18 @@ def test_the_next_commit_seals_what_an_earlier_one_left_pending(app, runner, mon
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
 
 
+def test_audit_seal_seals_what_was_left_pending_and_writes_a_checkpoint(app, runner, monkeypatch):
+    _write(1)
+    _record_left_pending(monkeypatch, "patient.search")
+    db.session.commit()
+    result = runner.invoke(args=["audit", "seal"])
+    assert result.exit_code == 0, result.output
+    assert "Sealed 1 records; the chain ends at record 2." in result.output
+    lines = checkpoint_paths(app.config)[0].read_text().splitlines()
+    assert json.loads(lines[-1])["seq"] == 2
+    assert _verify(runner).exit_code == 0
+
+
 def test_a_chart_view_is_sealed_after_its_request(app, signed_in):
     client, _user = signed_in("front-desk")
     patient = make_patient()
