@@ -100,6 +100,26 @@ def _escaping_problem(response, where: str) -> str | None:
     return None
 
 
+def seed_route_world(app: Flask, modules: Iterable[ModuleType], **patient_fields):
+    """A patient, a user per role, the URL arguments the tables give for them, and a
+    signed-in test client per role (``anon`` too): ``(patient, users, args, clients)``.
+
+    Runs in an app context.
+    """
+    from clinic.testing import ROLES, fast_login, make_patient, make_user
+
+    patient = make_patient(**patient_fields)
+    users = {role: make_user(role) for role in ROLES}
+    args = {"patient_id": patient.id}
+    for module in modules:
+        args.update(module.route_args(patient, users) or {})
+    clients = {"anon": app.test_client()}
+    for role, user in users.items():
+        clients[role] = app.test_client()
+        fast_login(clients[role], user)
+    return patient, users, args, clients
+
+
 def probe_every_route(
     app: Flask,
     modules: list[ModuleType],
@@ -111,19 +131,12 @@ def probe_every_route(
     Runs in an app context.  The patient has a hostile name, so each page and PDF is also
     checked for showing it inertly.
     """
-    from clinic.testing import ROLES, fast_login, make_patient, make_user, outcome_matches
+    from clinic.testing import outcome_matches
 
     rules = collect_rules(modules)
-    patient = make_patient(first_name=HOSTILE_FIRST, last_name=HOSTILE_LAST)
-    users = {role: make_user(role) for role in ROLES}
-    args = {"patient_id": patient.id}
-    for module in modules:
-        args.update(module.route_args(patient, users) or {})
-
-    clients = {"anon": app.test_client()}
-    for role, user in users.items():
-        clients[role] = app.test_client()
-        fast_login(clients[role], user)
+    _patient, _users, args, clients = seed_route_world(
+        app, modules, first_name=HOSTILE_FIRST, last_name=HOSTILE_LAST
+    )
 
     url_rules = {r.endpoint: r for r in app.url_map.iter_rules()}
     failures = []

@@ -28,8 +28,13 @@ from werkzeug.routing import RequestRedirect
 from clinic.clock import clinic_today, utcnow
 from clinic.extensions import db
 from clinic.localtime import to_local
-from clinic.routecheck import IGNORED_METHODS, collect_rules, plugin_policy_modules
-from clinic.testing import ROLES, TEST_PASSWORD, fast_login, make_patient, make_user
+from clinic.routecheck import (
+    IGNORED_METHODS,
+    collect_rules,
+    plugin_policy_modules,
+    seed_route_world,
+)
+from clinic.testing import TEST_PASSWORD
 from tests import route_policy_core
 
 TEXT_TYPES = {"text", "search", "", "url"}  # free text a user types (``<textarea>`` too)
@@ -205,15 +210,7 @@ def seed(app: Flask, **patient_fields) -> Clinic:
     and a signed-in client for each (``anon`` too)."""
     modules = [route_policy_core, *plugin_policy_modules(app)]
     rules = collect_rules(modules)
-    patient = make_patient(**patient_fields)
-    users = {role: make_user(role) for role in ROLES}
-    args = {"patient_id": patient.id}
-    for module in modules:
-        args.update(module.route_args(patient, users) or {})
-    clients = {"anon": app.test_client()}
-    for role, user in users.items():
-        clients[role] = app.test_client()
-        fast_login(clients[role], user)
+    patient, users, args, clients = seed_route_world(app, modules, **patient_fields)
     return Clinic(app, patient, users, args, clients, rules)
 
 

@@ -13,8 +13,13 @@ from flask import url_for
 from sqlalchemy import inspect, text
 
 from clinic.extensions import db
-from clinic.routecheck import IGNORED_METHODS, collect_rules, plugin_policy_modules
-from clinic.testing import ROLES, fast_login, make_patient, make_user
+from clinic.routecheck import (
+    IGNORED_METHODS,
+    collect_rules,
+    plugin_policy_modules,
+    seed_route_world,
+)
+from clinic.testing import fast_login, make_patient, make_user
 from tests import route_policy_core
 
 # Written by the refusal itself (the audit trail of the attempt), never patient data.
@@ -47,15 +52,7 @@ def _allowed_caller(rule) -> str:
 def test_every_post_route_refuses_a_missing_or_foreign_csrf_token_and_changes_nothing(app):
     modules = [route_policy_core, *plugin_policy_modules(app)]
     rules = collect_rules(modules)
-    patient = make_patient()
-    users = {role: make_user(role) for role in ROLES}
-    args = {"patient_id": patient.id}
-    for module in modules:
-        args.update(module.route_args(patient, users) or {})
-    clients = {"anon": app.test_client()}
-    for role, user in users.items():
-        clients[role] = app.test_client()
-        fast_login(clients[role], user)
+    patient, _users, args, clients = seed_route_world(app, modules)
     stranger = app.test_client()
     fast_login(stranger, make_user("admin"))
     foreign_token = stranger.csrf_token()  # valid, but for someone else's session
@@ -92,16 +89,8 @@ def test_every_post_route_refuses_a_missing_or_foreign_csrf_token_and_changes_no
 def test_every_object_route_refuses_another_patients_object_and_changes_nothing(app):
     modules = [route_policy_core, *plugin_policy_modules(app)]
     rules = collect_rules(modules)
-    owner = make_patient(first_name="Owner")
-    users = {role: make_user(role) for role in ROLES}
-    args = {"patient_id": owner.id}
-    for module in modules:
-        args.update(module.route_args(owner, users) or {})
+    owner, _users, args, clients = seed_route_world(app, modules, first_name="Owner")
     intruder = make_patient(first_name="Other")
-    clients = {}
-    for role, user in users.items():
-        clients[role] = app.test_client()
-        fast_login(clients[role], user)
 
     object_rules = [
         r
