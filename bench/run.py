@@ -86,26 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.only == "search":
         return search_only(engines, metas, args)
 
-    ceiling = load.start_server(load.ceiling_app_path(), PORTS["ceiling"])
-    try:
-        log("Ceiling: bare Flask, one constant route, 2 sync workers")
-        warm(ceiling, [("GET", "/", "", "")])
-        results["ceiling"] = load.wrk(
-            ceiling.url, [("GET", "/", "", "")], connections=16, seconds=args.seconds, tag="ceil"
-        )
-    finally:
-        ceiling.stop()
-    # How much more a bare app answers with 4 workers on this machine: the most that
-    # the chart's 4-worker figure could grow, whatever the app does.
-    ceiling = load.start_server(load.ceiling_app_path(), PORTS["ceiling"], 4)
-    try:
-        log("Ceiling with 4 workers")
-        warm(ceiling, [("GET", "/", "", "")])
-        results["ceiling_4_workers"] = load.wrk(
-            ceiling.url, [("GET", "/", "", "")], connections=16, seconds=args.seconds, tag="ceil4"
-        )
-    finally:
-        ceiling.stop()
+    # The bare app with 4 workers too: the most that the chart's 4-worker figure could
+    # grow on this machine, whatever the app does.
+    for workers, key, tag in ((2, "ceiling", "ceil"), (4, "ceiling_4_workers", "ceil4")):
+        ceiling = load.start_server(load.ceiling_app_path(), PORTS["ceiling"], workers)
+        try:
+            log(f"Ceiling: bare Flask, one constant route, {workers} sync workers")
+            warm(ceiling, [("GET", "/", "", "")])
+            results[key] = load.wrk(
+                ceiling.url, [("GET", "/", "", "")], connections=16, seconds=args.seconds, tag=tag
+            )
+        finally:
+            ceiling.stop()
 
     for name, url in engines.items():
         results["engines"][name] = measure_engine(name, url, metas[name], args, results)

@@ -116,6 +116,3 @@ class ChartCache:
             store.move_to_end(key)
             while len(store) > limit:
                 store.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._kept)

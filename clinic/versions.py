@@ -25,6 +25,7 @@ not make any, and a database restored from a backup is served by a restarted app
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 
 from sqlalchemy import Integer, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -155,13 +156,15 @@ def _after_flush(session: Session, _context) -> None:
 def _bulk_statement(execute_state) -> None:
     if execute_state.is_update or execute_state.is_delete or execute_state.is_insert:
         table = getattr(execute_state.statement, "table", None)
-        if table is not None and table.name in _neutral_tables():
+        if table is not None and table.name in _neutral_tables(len(db.Model.registry.mappers)):
             return
         _raise(execute_state.session, {CLINIC_WIDE})
 
 
-def _neutral_tables() -> frozenset[str]:
-    """Names of the tables whose models say no kept page shows them."""
+@lru_cache(maxsize=1)
+def _neutral_tables(_mapper_count: int) -> frozenset[str]:
+    """Names of the tables whose models say no kept page shows them (worked out again
+    only when a model is added, which the mapper count stands for)."""
     names = set()
     for mapper in db.Model.registry.mappers:
         if getattr(mapper.class_, "data_version_neutral", False):
